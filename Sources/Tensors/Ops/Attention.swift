@@ -1,0 +1,130 @@
+/// Causal scaled dot-product attention, forward and backward side by side.
+extension Tensor {
+    /// `softmax(q kᵀ / √d + causal mask) v` for every batch entry and head.
+    ///
+    /// Shapes: `query` `[batch, heads, t, d]`, `key` `[batch, kvHeads, s, d]`, `value`
+    /// `[batch, kvHeads, s, dv]`, result `[batch, heads, t, dv]`. `heads` must be a multiple of
+    /// `kvHeads` (grouped-query attention: query head `h` reads key/value head `h / (heads / kvHeads)`).
+    /// The `t` queries are the last `t` of the `s` positions, so query `i` sees keys `0...i + s − t`
+    /// (with `t == s` this is the usual causal mask; with `t < s` it continues a cached prefix).
+    /// - Throws: `TensorError.shapeMismatch` naming `causalAttention` and the shapes when they do not fit.
+    public static func causalAttention(query: Tensor, key: Tensor, value: Tensor) throws -> Tensor {
+        let geometry = try AttentionGeometry(query: query.shape, key: key.shape, value: value.shape)
+        let (probabilities, output) = geometry.forward(query.scalars, key.scalars, value.scalars)
+        return result(shape: geometry.outputShape, scalars: output, inputs: [query, key, value]) { g in
+            let gradients = geometry.backward(
+                g.scalars, probabilities, query.scalars, key.scalars, value.scalars,
+                needs: (query.requiresGradient, key.requiresGradient, value.requiresGradient))
+            return [gradients.query.map { Tensor(validShape: query.shape, scalars: $0) },
+                    gradients.key.map { Tensor(validShape: key.shape, scalars: $0) },
+                    gradients.value.map { Tensor(validShape: value.shape, scalars: $0) }]
+        }
+    }
+}
+
+/// The sizes of one attention call and its per-head loops.
+struct AttentionGeometry {
+    let batch: Int, heads: Int, kvHeads: Int
+    let t: Int, s: Int, d: Int, dv: Int
+    let scale: Float
+
+    var outputShape: [Int] { [batch, heads, t, dv] }
+
+    init(query: [Int], key: [Int], value: [Int]) throws {
+        func mismatch(_ reason: String) -> TensorError {
+            .shapeMismatch(op: "causalAttention", shapes: [query, key, value], reason: reason)
+        }
+        guard query.count == 4, key.count == 4, value.count == 4 else {
+            throw mismatch("query, key and value must all be [batch, heads, positions, dim]")
+        }
+        (batch, heads, t, d) = (query[0], query[1], query[2], query[3])
+        (kvHeads, s, dv) = (key[1], key[2], value[3])
+        guard key[0] == batch, value[0] == batch else { throw mismatch("batch sizes differ") }
+        guard key[3] == d else { throw mismatch("query and key head dimensions \(d) and \(key[3]) differ") }
+        guard value[1] == kvHeads, value[2] == s else { throw mismatch("key and value must have the same heads and positions") }
+        guard kvHeads > 0, heads % kvHeads == 0 else { throw mismatch("\(heads) query heads are not a multiple of \(kvHeads) key/value heads") }
+        guard t <= s else { throw mismatch("\(t) queries cannot follow \(s) keys") }
+        scale = 1 / Float(d).squareRoot()
+    }
+
+    /// Calls `body(queryHead, keyValueHead)` with the flat head indices of every (batch, head).
+    private func forEachHead(_ body: (Int, Int) -> Void) {
+        for b in 0..<batch {
+            for h in 0..<heads { body(b * heads + h, b * kvHeads + h / (heads / kvHeads)) }
+        }
+    }
+
+    /// The attention probabilities `[batch, heads, t, s]` and the output.
+    func forward(_ q: [Float], _ k: [Float], _ v: [Float]) -> (probabilities: [Float], output: [Float]) {
+        var probabilities = [Float](repeating: 0, count: batch * heads * t * s)
+        var output = [Float](repeating: 0, count: batch * heads * t * dv)
+        guard t > 0, s > 0, d > 0 else { return (probabilities, output) }
+        q.withUnsafeBufferPointer { q in k.withUnsafeBufferPointer { k in v.withUnsafeBufferPointer { v in
+            probabilities.withUnsafeMutableBufferPointer { p in output.withUnsafeMutableBufferPointer { o in
+                forEachHead { head, kvHead in
+                    let scores = p.baseAddress! + head * t * s
+                    BLAS.multiply(transposeA: false, transposeB: true, m: t, n: s, k: d,
+                                  q.baseAddress! + head * t * d, k.baseAddress! + kvHead * s * d, into: scores)
+                    for i in 0..<t {
+                        let visible = i + s - t + 1
+                        let row = UnsafeMutableBufferPointer(start: scores + i * s, count: s)
+                        for j in 0..<visible { row[j] *= scale }
+                        Kernels.softmax(UnsafeBufferPointer(rebasing: row[0..<visible]), into: UnsafeMutableBufferPointer(rebasing: row[0..<visible]))
+                        for j in visible..<s { row[j] = 0 }
+                    }
+                    if dv > 0 {
+                        BLAS.multiply(transposeA: false, transposeB: false, m: t, n: dv, k: s,
+                                      scores, v.baseAddress! + kvHead * s * dv, into: o.baseAddress! + head * t * dv)
+                    }
+                }
+            } }
+        } } }
+        return (probabilities, output)
+    }
+
+    /// The gradients of query, key and value (only those asked for) from the output's gradient.
+    /// With `P` the probabilities: `dV = Pᵀ dO`, `dP = dO Vᵀ`, `dS = P ⊙ (dP − rowsum(dP ⊙ P)) · scale`,
+    /// `dQ = dS K`, `dK = dSᵀ Q`; heads sharing a key/value head add their `dK` and `dV`.
+    func backward(
+        _ dO: [Float], _ probabilities: [Float], _ q: [Float], _ k: [Float], _ v: [Float],
+        needs: (query: Bool, key: Bool, value: Bool)
+    ) -> (query: [Float]?, key: [Float]?, value: [Float]?) {
+        var dQ = [Float](repeating: 0, count: needs.query ? q.count : 0)
+        var dK = [Float](repeating: 0, count: needs.key ? k.count : 0)
+        var dV = [Float](repeating: 0, count: needs.value ? v.count : 0)
+        var dS = [Float](repeating: 0, count: t * s)
+        guard t > 0, s > 0, d > 0, dv > 0 else {
+            return (needs.query ? dQ : nil, needs.key ? dK : nil, needs.value ? dV : nil)
+        }
+        dO.withUnsafeBufferPointer { dO in probabilities.withUnsafeBufferPointer { p in
+        q.withUnsafeBufferPointer { q in k.withUnsafeBufferPointer { k in v.withUnsafeBufferPointer { v in
+        dQ.withUnsafeMutableBufferPointer { dQ in dK.withUnsafeMutableBufferPointer { dK in dV.withUnsafeMutableBufferPointer { dV in
+        dS.withUnsafeMutableBufferPointer { dS in
+            forEachHead { head, kvHead in
+                let (pHead, dOHead) = (p.baseAddress! + head * t * s, dO.baseAddress! + head * t * dv)
+                if needs.value {
+                    BLAS.multiply(transposeA: true, transposeB: false, m: s, n: dv, k: t,
+                                  pHead, dOHead, into: dV.baseAddress! + kvHead * s * dv, beta: 1)
+                }
+                guard needs.query || needs.key else { return }
+                BLAS.multiply(transposeA: false, transposeB: true, m: t, n: s, k: dv,
+                              dOHead, v.baseAddress! + kvHead * s * dv, into: dS.baseAddress!)
+                for i in 0..<t {
+                    let pRow = UnsafeBufferPointer(start: pHead + i * s, count: s)
+                    let dRow = UnsafeMutableBufferPointer(rebasing: dS[(i * s)..<((i + 1) * s)])
+                    let inner = Kernels.dot(UnsafeBufferPointer(dRow), pRow)
+                    for j in 0..<s { dRow[j] = pRow[j] * (dRow[j] - inner) * scale }
+                }
+                if needs.query {
+                    BLAS.multiply(transposeA: false, transposeB: false, m: t, n: d, k: s,
+                                  dS.baseAddress!, k.baseAddress! + kvHead * s * d, into: dQ.baseAddress! + head * t * d)
+                }
+                if needs.key {
+                    BLAS.multiply(transposeA: true, transposeB: false, m: s, n: d, k: t,
+                                  dS.baseAddress!, q.baseAddress! + head * t * d, into: dK.baseAddress! + kvHead * s * d, beta: 1)
+                }
+            }
+        } } } } } } } } }
+        return (needs.query ? dQ : nil, needs.key ? dK : nil, needs.value ? dV : nil)
+    }
+}

@@ -1,0 +1,128 @@
+/// Matrix products, batched, through `cblas_sgemm`.
+extension Tensor {
+    /// The matrix product `op(a) · op(b)`, where `op` transposes the last two axes when asked.
+    ///
+    /// Shapes: `a` is `[batch..., m, k]` (`[batch..., k, m]` with `transposeA`), rank 2 or more;
+    /// `b` is either `[k, n]`, shared by every batch entry (a weight), or `[batch..., k, n]` with the
+    /// same batch axes as `a` (`[..., n, k]` with `transposeB`). The result is `[batch..., m, n]`.
+    /// A shared `b` with an untransposed `a` runs as one large product over all batch rows.
+    /// - Throws: `TensorError.shapeMismatch` naming `matmul` and both shapes when they do not fit.
+    public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) throws -> Tensor {
+        let product = try MatrixProductShape(a.shape, b.shape, transposeA: transposeA, transposeB: transposeB)
+        let scalars = product.multiply(a.scalars, b.scalars)
+        return result(shape: product.outputShape, scalars: scalars, inputs: [a, b]) { g in
+            [a.requiresGradient ? Tensor(validShape: a.shape, scalars: product.gradientOfA(g.scalars, b.scalars)) : nil,
+             b.requiresGradient ? Tensor(validShape: b.shape, scalars: product.gradientOfB(g.scalars, a.scalars)) : nil]
+        }
+    }
+
+    /// `self · other`; see `Tensor.matmul(_:_:transposeA:transposeB:)`.
+    public func matmul(_ other: Tensor, transposeOther: Bool = false) throws -> Tensor {
+        try Tensor.matmul(self, other, transposeB: transposeOther)
+    }
+}
+
+/// The dimensions of one (batched) matrix product, and the three products of its forward and backward.
+struct MatrixProductShape {
+    let transposeA: Bool, transposeB: Bool
+    let batchCount: Int
+    let m: Int, n: Int, k: Int
+    /// Whether `b` has its own matrix per batch entry (otherwise it is one shared `[k, n]` matrix).
+    let batchedB: Bool
+    let outputShape: [Int]
+
+    init(_ aShape: [Int], _ bShape: [Int], transposeA: Bool, transposeB: Bool) throws {
+        func mismatch(_ reason: String) -> TensorError {
+            .shapeMismatch(op: "matmul", shapes: [aShape, bShape], reason: reason)
+        }
+        guard aShape.count >= 2, bShape.count >= 2 else { throw mismatch("both operands need rank 2 or more") }
+        let batch = Array(aShape.dropLast(2))
+        batchedB = bShape.count > 2
+        guard !batchedB || Array(bShape.dropLast(2)) == batch else {
+            throw mismatch("batch axes \(batch) and \(Array(bShape.dropLast(2))) differ; b must be [k, n] or share a's batch axes")
+        }
+        let (rowsA, columnsA) = (aShape[aShape.count - 2], aShape[aShape.count - 1])
+        let (rowsB, columnsB) = (bShape[bShape.count - 2], bShape[bShape.count - 1])
+        (m, k) = transposeA ? (columnsA, rowsA) : (rowsA, columnsA)
+        let innerB: Int
+        (innerB, n) = transposeB ? (columnsB, rowsB) : (rowsB, columnsB)
+        guard k == innerB else {
+            throw mismatch("inner dimensions \(k) and \(innerB) differ\(transposeA || transposeB ? " (after transposing)" : "")")
+        }
+        self.transposeA = transposeA
+        self.transposeB = transposeB
+        batchCount = batch.reduce(1, *)
+        outputShape = batch + [m, n]
+    }
+
+    /// The rows of all batch entries of `a` form one matrix when `a` is not transposed.
+    private var stacksRowsOfA: Bool { !batchedB && !transposeA }
+
+    /// `op(A) · op(B)`.
+    func multiply(_ a: [Float], _ b: [Float]) -> [Float] {
+        produce(count: batchCount * m * n, from: a, b) { a, b, c in
+            if stacksRowsOfA {
+                BLAS.multiply(transposeA: false, transposeB: transposeB, m: batchCount * m, n: n, k: k, a, b, into: c)
+            } else {
+                for i in 0..<batchCount {
+                    BLAS.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                  a + i * m * k, b + (batchedB ? i * k * n : 0), into: c + i * m * n)
+                }
+            }
+        }
+    }
+
+    /// `∂L/∂A` from `∂L/∂C`: `dC · op(B)ᵀ`, or `op(B) · dCᵀ` when `A` is stored transposed.
+    func gradientOfA(_ dC: [Float], _ b: [Float]) -> [Float] {
+        produce(count: batchCount * m * k, from: dC, b) { dC, b, dA in
+            if stacksRowsOfA {
+                BLAS.multiply(transposeA: false, transposeB: !transposeB, m: batchCount * m, n: k, k: n, dC, b, into: dA)
+                return
+            }
+            for i in 0..<batchCount {
+                let (dCi, bi, dAi) = (dC + i * m * n, b + (batchedB ? i * k * n : 0), dA + i * m * k)
+                if transposeA {
+                    BLAS.multiply(transposeA: transposeB, transposeB: true, m: k, n: m, k: n, bi, dCi, into: dAi)
+                } else {
+                    BLAS.multiply(transposeA: false, transposeB: !transposeB, m: m, n: k, k: n, dCi, bi, into: dAi)
+                }
+            }
+        }
+    }
+
+    /// `∂L/∂B` from `∂L/∂C`: `op(A)ᵀ · dC` (or `dCᵀ · op(A)` when `B` is stored transposed),
+    /// summed over the batch when `B` is shared.
+    func gradientOfB(_ dC: [Float], _ a: [Float]) -> [Float] {
+        produce(count: (batchedB ? batchCount : 1) * k * n, from: dC, a) { dC, a, dB in
+            let (count, rows) = stacksRowsOfA ? (1, batchCount * m) : (batchCount, m)
+            for i in 0..<count {
+                let (dCi, ai) = (dC + i * rows * n, a + i * rows * k)
+                let dBi = dB + (batchedB ? i * k * n : 0)
+                let beta: Float = batchedB || i == 0 ? 0 : 1
+                if transposeB {
+                    BLAS.multiply(transposeA: true, transposeB: transposeA, m: n, n: k, k: rows, dCi, ai, into: dBi, beta: beta)
+                } else {
+                    BLAS.multiply(transposeA: !transposeA, transposeB: false, m: k, n: n, k: rows, ai, dCi, into: dBi, beta: beta)
+                }
+            }
+        }
+    }
+
+    /// An array of `count` elements that `body` writes, given pointers to the two operands and to
+    /// the output; a product with an empty dimension is all zeros.
+    private func produce(
+        count: Int, from x: [Float], _ y: [Float],
+        _ body: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    ) -> [Float] {
+        guard count > 0 else { return [] }
+        guard m > 0, n > 0, k > 0 else { return [Float](repeating: 0, count: count) }
+        return [Float](unsafeUninitializedCapacity: count) { output, initialized in
+            x.withUnsafeBufferPointer { x in
+                y.withUnsafeBufferPointer { y in
+                    body(x.baseAddress!, y.baseAddress!, output.baseAddress!)
+                }
+            }
+            initialized = count
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+@testable import Tensors
+
+/// A finite-difference gradient check for every differentiable op (tolerances in `GradientCheck.swift`:
+/// ε = 1e-2, |analytic − numeric| ≤ 1e-2 · (1 + |numeric|), unless a test states otherwise).
+@Suite struct GradientTests {
+    @Test func addSubtractMultiplyDivideWithBroadcasting() throws {
+        let a = variable([2, 3, 4], seed: 1), b = variable([3, 1], seed: 2), c = variable([4], seed: 3)
+        try expectGradientsMatch(of: [a, b]) { try $0[0] + $0[1] }
+        try expectGradientsMatch(of: [a, c]) { try $0[0] - $0[1] }
+        try expectGradientsMatch(of: [a, b]) { try $0[0] * $0[1] }
+        let denominator = Tensor.uniform(shape: [3, 1], in: 1...2, seed: 4, requiresGradient: true)
+        try expectGradientsMatch(of: [a, denominator]) { try $0[0] / $0[1] }
+    }
+
+    @Test func scalarArithmetic() throws {
+        try expectGradientsMatch(of: [variable([3, 2], seed: 5)]) { -(($0[0] * 3 + 1) - 2) }
+    }
+
+    @Test func activations() throws {
+        // Away from ReLU's kink at 0, where the derivative is undefined.
+        var shifted = variable([4, 5], seed: 6).scalars
+        shifted = shifted.map { $0 >= 0 ? $0 + 0.1 : $0 - 0.1 }
+        try expectGradientsMatch(of: [Tensor(shape: [4, 5], scalars: shifted, requiresGradient: true)]) { $0[0].relu() }
+        let x = variable([4, 5], seed: 7)
+        try expectGradientsMatch(of: [x]) { $0[0].sigmoid() }
+        try expectGradientsMatch(of: [x]) { $0[0].tanh() }
+        try expectGradientsMatch(of: [x]) { $0[0].silu() }
+        try expectGradientsMatch(of: [x]) { $0[0].gelu() }
+        try expectGradientsMatch(of: [x]) { $0[0].exp() }
+        try expectGradientsMatch(of: [x]) { $0[0].squared() }
+        let positive = Tensor.uniform(shape: [3, 3], in: 0.5...2, seed: 8, requiresGradient: true)
+        try expectGradientsMatch(of: [positive]) { $0[0].log() }
+        try expectGradientsMatch(of: [positive]) { $0[0].squareRoot() }
+    }
+
+    @Test func sumsAndMeans() throws {
+        let x = variable([2, 3, 4], seed: 9)
+        try expectGradientsMatch(of: [x]) { try $0[0].sum(alongAxes: [1]) }
+        try expectGradientsMatch(of: [x]) { try $0[0].sum(alongAxes: [0, 2], keepingDimensions: true) }
+        try expectGradientsMatch(of: [x]) { try $0[0].mean(alongAxes: [-1]) }
+        try expectGradientsMatch(of: [x]) { $0[0].mean() }
+        try expectGradientsMatch(of: [x]) { $0[0].sum() }
+    }
+
+    @Test func matrixProducts() throws {
+        let a = variable([3, 4], seed: 10), w = variable([4, 5], seed: 11)
+        try expectGradientsMatch(of: [a, w]) { try Tensor.matmul($0[0], $0[1]) }
+        let batched = variable([2, 3, 4], seed: 12)
+        try expectGradientsMatch(of: [batched, w]) { try Tensor.matmul($0[0], $0[1]) }
+        let wT = variable([5, 4], seed: 13)
+        try expectGradientsMatch(of: [batched, wT]) { try Tensor.matmul($0[0], $0[1], transposeB: true) }
+        let aT = variable([2, 4, 3], seed: 14)
+        try expectGradientsMatch(of: [aT, w]) { try Tensor.matmul($0[0], $0[1], transposeA: true) }
+        let b = variable([2, 4, 5], seed: 15), bT = variable([2, 5, 4], seed: 16)
+        try expectGradientsMatch(of: [batched, b]) { try Tensor.matmul($0[0], $0[1]) }
+        try expectGradientsMatch(of: [aT, bT]) { try Tensor.matmul($0[0], $0[1], transposeA: true, transposeB: true) }
+    }
+
+    @Test func shapeOps() throws {
+        let x = variable([2, 3, 4], seed: 17)
+        try expectGradientsMatch(of: [x]) { try $0[0].reshaped(to: [6, -1]) }
+        try expectGradientsMatch(of: [x]) { try $0[0].permuted([2, 0, 1]) }
+        try expectGradientsMatch(of: [x]) { try $0[0].transposed() }
+        try expectGradientsMatch(of: [x]) { try $0[0].slice(alongAxis: 1, 1..<3) }
+        let y = variable([2, 2, 4], seed: 18)
+        try expectGradientsMatch(of: [x, y]) { try Tensor.concatenate([$0[0], $0[1]], alongAxis: 1) }
+    }
+
+    @Test func rowOps() throws {
+        let x = variable([4, 3], seed: 19)
+        try expectGradientsMatch(of: [x]) { try $0[0].gatherRows([3, 0, 3, 1]) }
+        let rows = variable([2, 3], seed: 20)
+        try expectGradientsMatch(of: [x, rows]) { try $0[0].scatterRows($0[1], at: [2, 0]) }
+        let table = variable([5, 3], seed: 21)
+        try expectGradientsMatch(of: [table]) { try Tensor.embedding([4, 1, 1, 0], shape: [2, 2], table: $0[0]) }
+    }
+
+    @Test func softmaxFamily() throws {
+        let x = variable([3, 5], seed: 22)
+        try expectGradientsMatch(of: [x]) { $0[0].softmax() }
+        try expectGradientsMatch(of: [x]) { $0[0].logSoftmax() }
+        try expectGradientsMatch(of: [x]) { try Tensor.crossEntropy(logits: $0[0], labels: [4, -100, 0]) }
+    }
+
+    @Test func normalizations() throws {
+        let x = variable([3, 6], seed: 23), weight = variable([6], seed: 24), bias = variable([6], seed: 25)
+        try expectGradientsMatch(of: [x, weight, bias]) { try $0[0].layerNorm(weight: $0[1], bias: $0[2]) }
+        try expectGradientsMatch(of: [x, weight]) { try $0[0].rmsNorm(weight: $0[1]) }
+    }
+
+    @Test func causalAttention() throws {
+        let q = variable([2, 2, 3, 4], seed: 26), k = variable([2, 2, 3, 4], seed: 27), v = variable([2, 2, 3, 5], seed: 28)
+        try expectGradientsMatch(of: [q, k, v]) { try Tensor.causalAttention(query: $0[0], key: $0[1], value: $0[2]) }
+        // Grouped-query heads (4 query heads share 2 key/value heads), two queries after a cached prefix of 3.
+        let gq = variable([1, 4, 2, 4], seed: 29), gk = variable([1, 2, 5, 4], seed: 30), gv = variable([1, 2, 5, 3], seed: 31)
+        try expectGradientsMatch(of: [gq, gk, gv]) { try Tensor.causalAttention(query: $0[0], key: $0[1], value: $0[2]) }
+    }
+
+    @Test func rotationRoundTrip() throws {
+        let rotation = try Rotation(rank: 3, dimension: 5, seed: 32)
+        let h = variable([4, 5], seed: 33)
+        try expectGradientsMatch(of: [h, rotation.matrix]) { inputs in
+            // h + Rᵀ(R s − R h) with s = 2h: the rotated interchange of DESIGN §5.
+            let rotated = try Tensor.matmul(inputs[0], inputs[1], transposeB: true)
+            return try inputs[0] + Tensor.matmul(try rotated * 2 - rotated, inputs[1])
+        }
+    }
+}
