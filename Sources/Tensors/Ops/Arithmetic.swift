@@ -48,6 +48,7 @@ extension Tensor {
     /// One binary op with broadcasting: `forward(_, x, y)` makes the result, and `gradientA(g, x, y)`,
     /// `gradientB(g, x, y)` its partial derivatives times the incoming gradient `g`, summed back
     /// over the axes each operand was broadcast along.
+    @inline(__always)
     private static func broadcasting(
         _ op: String, _ a: Tensor, _ b: Tensor,
         forward: @escaping (Float, Float, Float) -> Float,
@@ -71,6 +72,7 @@ extension Tensor {
     }
 
     /// One elementwise op: `forward(x)` makes each result `y`, and `derivative(x, y)` is `dy/dx`.
+    @inline(__always)
     func elementwise(forward: (Float) -> Float, derivative: @escaping (_ x: Float, _ y: Float) -> Float) -> Tensor {
         let output = Kernels.map(scalars, forward)
         return Tensor.result(shape: shape, scalars: output, inputs: [self]) { [self] g in
