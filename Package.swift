@@ -5,7 +5,7 @@ let package = Package(
     name: "Interchange",
     products: [
         .library(name: "Tensors", targets: ["Tensors"]),
-        // CAUSAL-PENDING .library(name: "CausalModels", targets: ["CausalModels"]),
+        .library(name: "CausalModels", targets: ["CausalModels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -19,13 +19,22 @@ let package = Package(
         ),
         .target(name: "Randomness"),
         .target(name: "Tensors", dependencies: ["CLinearAlgebra", "Randomness"]),
-        // CAUSAL-PENDING .target(name: "CausalModels", dependencies: ["Randomness"]),
+        .target(name: "Interventions", dependencies: ["Tensors"]),
+        .target(name: "Networks", dependencies: ["Tensors", "Interventions"]),
+        .target(name: "CausalModels", dependencies: ["Randomness"]),
+        .executableTarget(
+            name: "causal-models-tour",
+            dependencies: ["CausalModels"],
+            path: "notebooks-as-scripts/causal-models-tour"
+        ),
         .executableTarget(
             name: "bench",
             dependencies: ["Tensors", "CLinearAlgebra", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CLinearAlgebra"]),
-        // CAUSAL-PENDING .testTarget(name: "CausalModelsTests", dependencies: ["CausalModels"]),
+        .testTarget(name: "InterventionsTests", dependencies: ["Interventions", "Tensors"]),
+        .testTarget(name: "NetworksTests", dependencies: ["Networks", "Interventions", "Tensors"]),
+        .testTarget(name: "CausalModelsTests", dependencies: ["CausalModels"]),
     ]
 )
