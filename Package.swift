@@ -31,10 +31,11 @@ let package = Package(
             name: "bench",
             dependencies: ["Tensors", "CLinearAlgebra", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        .target(name: "TestSupport", dependencies: ["Tensors"], path: "Tests/TestSupport"),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CLinearAlgebra"]),
-        .testTarget(name: "InterventionsTests", dependencies: ["Interventions", "Tensors"]),
-        .testTarget(name: "NetworksTests", dependencies: ["Networks", "Interventions", "Tensors"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CLinearAlgebra", "TestSupport"]),
+        .testTarget(name: "InterventionsTests", dependencies: ["Interventions", "Tensors", "TestSupport"]),
+        .testTarget(name: "NetworksTests", dependencies: ["Networks", "Interventions", "Tensors", "TestSupport"]),
         .testTarget(name: "CausalModelsTests", dependencies: ["CausalModels"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Tensors
 
 /// A finite-difference gradient check for every differentiable op (tolerances in `GradientCheck.swift`:

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Tensors
 
 /// Three steps of each optimizer on `L = ½ Σ p²` (so the gradient is `p`), from `p = [1, -2]`.

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Tensors
 
 /// The README's ten-line example, kept compiling and correct.

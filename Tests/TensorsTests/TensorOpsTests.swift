@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Tensors
 
 /// Forward values of the ops against direct computations, and their errors.

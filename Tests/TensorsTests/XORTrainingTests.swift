@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Tensors
 
 /// End to end: a 2-layer MLP trained with Adam on XOR, from a fixed seed.

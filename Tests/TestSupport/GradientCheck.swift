@@ -1,5 +1,5 @@
 import Testing
-@testable import Tensors
+import Tensors
 
 /// Compares the tape's gradients with central finite differences.
 ///
@@ -8,7 +8,7 @@ import Testing
 /// derivative is `(L(x + ε) − L(x − ε)) / 2ε` with `L` accumulated in Float64. Float32 forward passes
 /// round at about 1e-7 relative, which with ε = 1e-2 gives a numeric error near 1e-4; the check
 /// passes when `|analytic − numeric| ≤ tolerance · (1 + |numeric|)`.
-func expectGradientsMatch(
+public func expectGradientsMatch(
     of inputs: [Tensor], epsilon: Float = 1e-2, tolerance: Float = 1e-2,
     sourceLocation: SourceLocation = #_sourceLocation,
     _ function: ([Tensor]) throws -> Tensor
@@ -44,11 +44,11 @@ func expectGradientsMatch(
 }
 
 /// A seeded random tensor that requires a gradient.
-func variable(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
+public func variable(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
     Tensor.normal(shape: shape, standardDeviation: scale, seed: seed, requiresGradient: true)
 }
 
 /// Whether two arrays agree elementwise within `tolerance`.
-func close(_ a: [Float], _ b: [Float], tolerance: Float = 1e-5) -> Bool {
+public func close(_ a: [Float], _ b: [Float], tolerance: Float = 1e-5) -> Bool {
     a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= tolerance * (1 + abs($1)) }
 }

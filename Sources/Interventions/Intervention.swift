@@ -1,0 +1,45 @@
+import Tensors
+
+/// An operation on the representation at one site (DESIGN §5).
+///
+/// `apply(base:sources:)` takes the base run's rows `h` (`[n, width]`) and one source
+/// representation per variable (`[n, width]` each, from source runs at the same site) and returns
+/// the edited rows. Gradients flow to `parameters` (and through `h` and the sources).
+public protocol Intervention: AnyObject {
+    /// A short name for reports and errors, e.g. `rotated interchange (k = 16)`.
+    var name: String { get }
+
+    /// The width of the representations it edits.
+    var width: Int { get }
+
+    /// How many source representations `apply` takes (one per variable; 0 for source-free ones).
+    var sourceCount: Int { get }
+
+    /// The tensors training updates; empty when nothing is learned.
+    var parameters: [Tensor] { get }
+
+    /// The edited representation, `[n, width]`.
+    /// - Throws: `InterventionError` when the sources' count or shapes do not fit, `TensorError` otherwise.
+    func apply(base: Tensor, sources: [Tensor]) throws -> Tensor
+
+    /// Called after every optimizer step: keeps rotations orthonormal, advances annealing.
+    func didStep() throws
+}
+
+extension Intervention {
+    public func didStep() throws {}
+
+    /// Checks the number and shapes of `sources` against `base`.
+    /// - Throws: `InterventionError.sourceCountMismatch` or `.sourceShapeMismatch`.
+    public func validate(base: Tensor, sources: [Tensor]) throws {
+        guard sources.count == sourceCount else {
+            throw InterventionError.sourceCountMismatch(intervention: name, expected: sourceCount, got: sources.count)
+        }
+        for source in sources where source.shape != base.shape {
+            throw InterventionError.sourceShapeMismatch(site: nil, base: base.shape, source: source.shape)
+        }
+        guard base.shape.last == width else {
+            throw InterventionError.invalidSubspace("\(name) edits rows of width \(width), the representation has shape \(base.shape)")
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Tensors
+
+/// Saving and loading an MLP as a directory holding `config.json` and `model.safetensors`
+/// (tensor names `layers.<i>.weight` `[out, in]`, `layers.<i>.bias`, `output.weight`, `output.bias`).
+extension MultilayerPerceptron {
+    /// The config file's name inside a network directory.
+    public static let configurationFileName = "config.json"
+    /// The weights file's name inside a network directory.
+    public static let weightsFileName = "model.safetensors"
+
+    /// Writes the network to `directory` (created if needed); each file is written atomically.
+    /// - Throws: `NetworkError.unwritable` or `SafetensorsError` naming the path.
+    public func save(to directory: URL, metadata: [String: String] = [:]) throws {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(configuration).write(to: directory.appendingPathComponent(Self.configurationFileName), options: .atomic)
+        } catch {
+            throw NetworkError.unwritable(path: directory.path, reason: error.localizedDescription)
+        }
+        let tensors = Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.name, $0.tensor.detached()) })
+        try SafetensorsArchive(tensors: tensors, metadata: metadata)
+            .write(to: directory.appendingPathComponent(Self.weightsFileName))
+    }
+
+    /// Loads a network saved by `save(to:)` (or written in the same format by another tool), frozen.
+    /// - Throws: `NetworkError.invalidConfiguration` naming the config file and field, or
+    ///   `SafetensorsError` naming the weights file and tensor.
+    public static func load(from directory: URL) throws -> MultilayerPerceptron {
+        let configurationURL = directory.appendingPathComponent(configurationFileName)
+        let configuration: MLPConfiguration
+        do {
+            configuration = try JSONDecoder().decode(MLPConfiguration.self, from: Data(contentsOf: configurationURL))
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw NetworkError.invalidConfiguration(file: configurationURL.path, field: key.stringValue, reason: "missing")
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context) {
+            throw NetworkError.invalidConfiguration(file: configurationURL.path, field: context.codingPath.map(\.stringValue).joined(separator: "."),
+                                                    reason: context.debugDescription)
+        } catch {
+            throw NetworkError.invalidConfiguration(file: configurationURL.path, field: "(file)", reason: error.localizedDescription)
+        }
+        try configuration.validate(file: configurationURL.path)
+        let archive = try SafetensorsArchive(contentsOf: directory.appendingPathComponent(weightsFileName))
+        let widths = [configuration.inputDimension] + configuration.hiddenDimensions
+        let layers = try zip(widths, widths.dropFirst()).enumerated().map { index, sizes in
+            try Linear(weight: archive.tensor("layers.\(index).weight", shape: [sizes.1, sizes.0]),
+                       bias: archive.tensor("layers.\(index).bias", shape: [sizes.1]))
+        }
+        let output = try Linear(weight: archive.tensor("output.weight", shape: [configuration.outputDimension, widths.last!]),
+                                bias: archive.tensor("output.bias", shape: [configuration.outputDimension]))
+        return try MultilayerPerceptron(layers: layers, output: output, activation: configuration.activation)
+    }
+}
