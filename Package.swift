@@ -22,14 +22,33 @@ let package = Package(
         .target(name: "Interventions", dependencies: ["Tensors"]),
         .target(name: "Networks", dependencies: ["Tensors", "Interventions"]),
         .target(name: "CausalModels", dependencies: ["Randomness"]),
+        .target(name: "Alignment", dependencies: ["Tensors", "Interventions", "Networks", "CausalModels"]),
+        .target(name: "Reports"),
+        .target(name: "Experiments", dependencies: ["Alignment", "Networks", "Interventions", "CausalModels", "Tensors"]),
         .executableTarget(
             name: "causal-models-tour",
             dependencies: ["CausalModels"],
             path: "notebooks-as-scripts/causal-models-tour"
         ),
         .executableTarget(
+            name: "boolean-and-rotation",
+            dependencies: ["Experiments", "Reports", "Tensors"],
+            path: "notebooks-as-scripts/boolean-and-rotation"
+        ),
+        .executableTarget(
+            name: "hierarchical-equality",
+            dependencies: ["Experiments", "Reports"],
+            path: "notebooks-as-scripts/hierarchical-equality"
+        ),
+        .executableTarget(
+            name: "sum-of-three",
+            dependencies: ["Experiments", "Reports", "Alignment", "Tensors"],
+            path: "notebooks-as-scripts/sum-of-three"
+        ),
+        .executableTarget(
             name: "bench",
-            dependencies: ["Tensors", "CLinearAlgebra", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Tensors", "CLinearAlgebra", "Alignment", "Experiments", "Networks", "Interventions", "CausalModels",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(name: "TestSupport", dependencies: ["Tensors"], path: "Tests/TestSupport"),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
@@ -37,5 +56,6 @@ let package = Package(
         .testTarget(name: "InterventionsTests", dependencies: ["Interventions", "Tensors", "TestSupport"]),
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "Interventions", "Tensors", "TestSupport"]),
         .testTarget(name: "CausalModelsTests", dependencies: ["CausalModels"]),
+        .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Networks", "Interventions", "CausalModels", "Tensors", "TestSupport"]),
     ]
 )

@@ -78,7 +78,8 @@ public final class BoundlessMask: RotatedCoordinateMask {
     public let rank: Int
     /// `[lo, hi]`, learned.
     public let boundaries: Tensor
-    public let schedule: TemperatureSchedule
+    /// How the temperature falls; a trainer sets it to the length of its run.
+    public var schedule: TemperatureSchedule
     public private(set) var step = 0
     private let coordinates: Tensor
 
@@ -121,7 +122,8 @@ public final class SigmoidMask: RotatedCoordinateMask {
     public let rank: Int
     /// The logits `m`, `[rank]`, learned.
     public let logits: Tensor
-    public let schedule: TemperatureSchedule
+    /// How the temperature falls; a trainer sets it to the length of its run.
+    public var schedule: TemperatureSchedule
     public private(set) var step = 0
 
     public var name: String { "sigmoid-mask interchange" }

@@ -52,3 +52,16 @@ public struct Site: Hashable, Sendable, CustomStringConvertible, Comparable {
             < (b.layer, b.component.map { Component.allCases.firstIndex(of: $0)! } ?? -1)
     }
 }
+
+extension Site: Codable {
+    /// A site is stored as its name, e.g. `"layer.1"`.
+    public init(from decoder: any Decoder) throws {
+        let name = try decoder.singleValueContainer().decode(String.self)
+        try self.init(parsing: name)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

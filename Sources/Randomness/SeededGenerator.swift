@@ -81,12 +81,14 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// A uniform element of a non-empty collection.
+    @inlinable
     public mutating func element<C: RandomAccessCollection>(of collection: C) -> C.Element {
         let offset = nextInt(below: collection.count)
         return collection[collection.index(collection.startIndex, offsetBy: offset)]
     }
 
     /// The elements of `collection` in a uniformly random order (Fisher–Yates with `nextInt(below:)`).
+    @inlinable
     public mutating func permutation<C: Collection>(of collection: C) -> [C.Element] {
         var elements = Array(collection)
         var index = elements.count - 1

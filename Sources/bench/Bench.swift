@@ -11,8 +11,18 @@ struct Bench: ParsableCommand {
             Run in release mode on an idle machine: `swift run -c release bench matmul`.
             Each benchmark repeats its work and reports the median, so one slow run does not decide.
             """,
-        subcommands: [MatrixProductBenchmark.self, RetractionBenchmark.self]
+        subcommands: [MatrixProductBenchmark.self, RetractionBenchmark.self, DASStepBenchmark.self]
     )
+
+    static func main() {
+        LinearAlgebraBackend.selectKernelsForThisProcessor()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options every benchmark shares.

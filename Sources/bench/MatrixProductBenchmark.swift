@@ -19,7 +19,7 @@ struct MatrixProductBenchmark: ParsableCommand {
 
     func run() throws {
         let threads = options.applyThreads()
-        print("Matrix products, float32, OpenBLAS threads: \(threads), median of \(options.repetitions)\n")
+        print("Matrix products, float32, OpenBLAS threads: \(threads), kernels: \(LinearAlgebraBackend.kernelName), median of \(options.repetitions)\n")
         var rows: [[String]] = []
         for (m, k, n) in [(256, 256, 256), (1024, 1024, 1024), (2048, 2048, 2048), (1024, 768, 3072)] {
             let a = Tensor.normal(shape: [m, k], seed: 1), b = Tensor.normal(shape: [k, n], seed: 2)

@@ -14,7 +14,7 @@ struct RetractionBenchmark: ParsableCommand {
 
     func run() throws {
         let threads = options.applyThreads()
-        print("Rotation retraction (dgeqrf + dorgqr), OpenBLAS threads: \(threads), median of \(options.repetitions)\n")
+        print("Rotation retraction (dgeqrf + dorgqr), OpenBLAS threads: \(threads), kernels: \(LinearAlgebraBackend.kernelName), median of \(options.repetitions)\n")
         var rows: [[String]] = []
         for (rank, dimension) in [(4, 768), (16, 4096), (16, 16)] {
             let rotation = try Rotation(rank: rank, dimension: dimension, seed: 1)

@@ -55,29 +55,47 @@ enum Broadcasting {
         }
     }
 
-    /// `f(g[i], a[i], b[i])` over a tensor of `shape`, where `a` and `b` broadcast to `shape`
-    /// and `g` has it (pass `nil` for `g` to get `f(0, a, b)`, the forward pass of a binary op).
+    /// `f(a[i], b[i])` over a tensor of `shape`, where `a` and `b` broadcast to `shape`.
+    @inline(__always)
+    static func combine(shape: [Int], _ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int],
+                        _ f: (Float, Float) -> Float) -> [Float] {
+        if aShape == bShape { return Kernels.zip(a, b, f) }
+        return combine(shape: shape, g: nil, a, aShape, b, bShape) { _, x, y in f(x, y) }
+    }
+
+    /// `f(g[i], a[i], b[i])` over a tensor of `shape`, where `a` and `b` broadcast to `shape` and
+    /// `g` (when given) has it; without `g`, `f` receives 0 for it. The innermost axis runs as a
+    /// tight loop specialized for each operand being contiguous or repeated along it.
     @inline(__always)
     static func combine(
         shape: [Int], g: [Float]?, _ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int],
         _ f: (Float, Float, Float) -> Float
     ) -> [Float] {
+        if let g, aShape == shape, bShape == shape { return Kernels.zip(g, a, b, f) }
         let count = shape.reduce(1, *)
         let stridesA = strides(of: aShape, broadcastTo: shape)
         let stridesB = strides(of: bShape, broadcastTo: shape)
         let rowLength = shape.last ?? 1
-        let innerA = stridesA.last ?? 0, innerB = stridesB.last ?? 0
-        let none = [Float](repeating: 0, count: g == nil ? rowLength : 0)
+        let (innerA, innerB) = (stridesA.last ?? 0, stridesB.last ?? 0)
+        let zeros = [Float](repeating: 0, count: g == nil ? rowLength : 0)
+        let gStride = g == nil ? 0 : 1
         return [Float](unsafeUninitializedCapacity: count) { output, initialized in
-            (g ?? none).withUnsafeBufferPointer { pg in
+            (g ?? zeros).withUnsafeBufferPointer { pg in
                 a.withUnsafeBufferPointer { pa in
                     b.withUnsafeBufferPointer { pb in
                         forEachRow(of: shape.isEmpty ? [1] : shape, stridesA: stridesA.isEmpty ? [0] : stridesA,
                                    stridesB: stridesB.isEmpty ? [0] : stridesB) { row, offsetA, offsetB in
-                            let start = row * rowLength
-                            let gStart = g == nil ? 0 : start
-                            for i in 0..<rowLength {
-                                output[start + i] = f(pg[gStart + i], pa[offsetA + i * innerA], pb[offsetB + i * innerB])
+                            let out = output.baseAddress! + row * rowLength
+                            let gRow = pg.baseAddress! + row * rowLength * gStride
+                            let (x, y) = (pa.baseAddress! + offsetA, pb.baseAddress! + offsetB)
+                            switch (innerA, innerB, gStride) {
+                            case (1, 1, 1): for i in 0..<rowLength { out[i] = f(gRow[i], x[i], y[i]) }
+                            case (1, 0, 1): for i in 0..<rowLength { out[i] = f(gRow[i], x[i], y[0]) }
+                            case (0, 1, 1): for i in 0..<rowLength { out[i] = f(gRow[i], x[0], y[i]) }
+                            case (1, 1, _): for i in 0..<rowLength { out[i] = f(0, x[i], y[i]) }
+                            case (1, 0, _): for i in 0..<rowLength { out[i] = f(0, x[i], y[0]) }
+                            case (0, 1, _): for i in 0..<rowLength { out[i] = f(0, x[0], y[i]) }
+                            default: for i in 0..<rowLength { out[i] = f(gRow[i * gStride], x[0], y[0]) }
                             }
                         }
                     }
@@ -89,7 +107,7 @@ enum Broadcasting {
 
     /// `x` (of `shape`) repeated along the axes where it is broadcast to `outputShape`.
     static func expand(_ x: [Float], from shape: [Int], to outputShape: [Int]) -> [Float] {
-        combine(shape: outputShape, g: nil, x, shape, [0], [], { _, value, _ in value })
+        combine(shape: outputShape, x, shape, [0], []) { value, _ in value }
     }
 
     /// Sums a gradient of the broadcast `shape` back down to an operand's `targetShape`.

@@ -1,42 +1,30 @@
 /// Elementwise arithmetic with NumPy broadcasting, and arithmetic with a scalar.
 extension Tensor {
     /// `a + b`, broadcasting. - Throws: `TensorError.shapeMismatch` naming `add` and both shapes.
-    public static func + (a: Tensor, b: Tensor) throws -> Tensor {
-        try broadcasting("add", a, b, forward: { _, x, y in x + y },
-                         gradientA: { g, _, _ in g }, gradientB: { g, _, _ in g })
-    }
+    public static func + (a: Tensor, b: Tensor) throws -> Tensor { try broadcasting(Sum.self, a, b) }
 
     /// `a - b`, broadcasting. - Throws: `TensorError.shapeMismatch` naming `subtract` and both shapes.
-    public static func - (a: Tensor, b: Tensor) throws -> Tensor {
-        try broadcasting("subtract", a, b, forward: { _, x, y in x - y },
-                         gradientA: { g, _, _ in g }, gradientB: { g, _, _ in -g })
-    }
+    public static func - (a: Tensor, b: Tensor) throws -> Tensor { try broadcasting(Difference.self, a, b) }
 
     /// `a * b` elementwise, broadcasting. - Throws: `TensorError.shapeMismatch` naming `multiply` and both shapes.
-    public static func * (a: Tensor, b: Tensor) throws -> Tensor {
-        try broadcasting("multiply", a, b, forward: { _, x, y in x * y },
-                         gradientA: { g, _, y in g * y }, gradientB: { g, x, _ in g * x })
-    }
+    public static func * (a: Tensor, b: Tensor) throws -> Tensor { try broadcasting(Product.self, a, b) }
 
     /// `a / b` elementwise, broadcasting. - Throws: `TensorError.shapeMismatch` naming `divide` and both shapes.
-    public static func / (a: Tensor, b: Tensor) throws -> Tensor {
-        try broadcasting("divide", a, b, forward: { _, x, y in x / y },
-                         gradientA: { g, _, y in g / y }, gradientB: { g, x, y in -g * x / (y * y) })
-    }
+    public static func / (a: Tensor, b: Tensor) throws -> Tensor { try broadcasting(Quotient.self, a, b) }
 
     /// Every element plus `scalar`.
     public static func + (a: Tensor, scalar: Float) -> Tensor {
-        a.elementwise(forward: { $0 + scalar }, derivative: { _, _ in 1 })
+        result(shape: a.shape, scalars: Kernels.map(a.scalars) { $0 + scalar }, inputs: [a]) { g in [g] }
     }
 
     /// Every element minus `scalar`.
-    public static func - (a: Tensor, scalar: Float) -> Tensor {
-        a.elementwise(forward: { $0 - scalar }, derivative: { _, _ in 1 })
-    }
+    public static func - (a: Tensor, scalar: Float) -> Tensor { a + -scalar }
 
     /// Every element times `scalar`.
     public static func * (a: Tensor, scalar: Float) -> Tensor {
-        a.elementwise(forward: { $0 * scalar }, derivative: { _, _ in scalar })
+        result(shape: a.shape, scalars: Kernels.map(a.scalars) { $0 * scalar }, inputs: [a]) { g in
+            [Tensor(validShape: g.shape, scalars: Kernels.map(g.scalars) { $0 * scalar })]
+        }
     }
 
     /// `scalar` times every element.
@@ -45,38 +33,73 @@ extension Tensor {
     /// Every element negated.
     public static prefix func - (a: Tensor) -> Tensor { a * -1 }
 
-    /// One binary op with broadcasting: `forward(_, x, y)` makes the result, and `gradientA(g, x, y)`,
-    /// `gradientB(g, x, y)` its partial derivatives times the incoming gradient `g`, summed back
-    /// over the axes each operand was broadcast along.
+    /// One binary op `F` with broadcasting; each operand's gradient is summed back over the axes it
+    /// was broadcast along. Generic over `F` so that every loop is specialized and vectorized.
     @inline(__always)
-    private static func broadcasting(
-        _ op: String, _ a: Tensor, _ b: Tensor,
-        forward: @escaping (Float, Float, Float) -> Float,
-        gradientA: @escaping (Float, Float, Float) -> Float,
-        gradientB: @escaping (Float, Float, Float) -> Float
-    ) throws -> Tensor {
-        let shape = try Broadcasting.shape(a.shape, b.shape, op: op)
-        let scalars = a.shape == b.shape
-            ? Kernels.zip(a.scalars, b.scalars) { x, y in forward(0, x, y) }
-            : Broadcasting.combine(shape: shape, g: nil, a.scalars, a.shape, b.scalars, b.shape, forward)
+    private static func broadcasting<F: BinaryFunction>(_: F.Type, _ a: Tensor, _ b: Tensor) throws -> Tensor {
+        let shape = try Broadcasting.shape(a.shape, b.shape, op: F.name)
+        let scalars = Broadcasting.combine(shape: shape, a.scalars, a.shape, b.scalars, b.shape, F.value)
         return result(shape: shape, scalars: scalars, inputs: [a, b]) { g in
-            func gradient(for operand: Tensor, _ partial: @escaping (Float, Float, Float) -> Float) -> Tensor? {
-                guard operand.requiresGradient else { return nil }
-                let full = a.shape == b.shape
-                    ? Kernels.zip(g.scalars, a.scalars, b.scalars, partial)
-                    : Broadcasting.combine(shape: shape, g: g.scalars, a.scalars, a.shape, b.scalars, b.shape, partial)
-                return Tensor(validShape: operand.shape, scalars: Broadcasting.reduce(full, from: shape, to: operand.shape))
-            }
-            return [gradient(for: a, gradientA), gradient(for: b, gradientB)]
+            let gradientA = a.requiresGradient
+                ? Broadcasting.combine(shape: shape, g: g.scalars, a.scalars, a.shape, b.scalars, b.shape, F.gradientOfX) : nil
+            let gradientB = b.requiresGradient
+                ? Broadcasting.combine(shape: shape, g: g.scalars, a.scalars, a.shape, b.scalars, b.shape, F.gradientOfY) : nil
+            return [gradientA.map { Tensor(validShape: a.shape, scalars: Broadcasting.reduce($0, from: shape, to: a.shape)) },
+                    gradientB.map { Tensor(validShape: b.shape, scalars: Broadcasting.reduce($0, from: shape, to: b.shape)) }]
         }
     }
 
-    /// One elementwise op: `forward(x)` makes each result `y`, and `derivative(x, y)` is `dy/dx`.
+    /// One elementwise function `F`, its derivative beside it in `F`.
     @inline(__always)
-    func elementwise(forward: (Float) -> Float, derivative: @escaping (_ x: Float, _ y: Float) -> Float) -> Tensor {
-        let output = Kernels.map(scalars, forward)
+    func elementwise<F: UnaryFunction>(_: F.Type) -> Tensor {
+        let output = Kernels.map(scalars, F.value)
         return Tensor.result(shape: shape, scalars: output, inputs: [self]) { [self] g in
-            [Tensor(validShape: shape, scalars: Kernels.zip(g.scalars, scalars, output) { g, x, y in g * derivative(x, y) })]
+            [Tensor(validShape: shape, scalars: Kernels.zip(g.scalars, scalars, output) { g, x, y in g * F.derivative(x: x, y: y) })]
         }
     }
+}
+
+/// A binary elementwise function with its partial derivatives, for `Tensor`'s broadcasting ops.
+protocol BinaryFunction {
+    /// The op's name in error messages.
+    static var name: String { get }
+    static func value(_ x: Float, _ y: Float) -> Float
+    /// `g · ∂f/∂x` at `(x, y)`.
+    static func gradientOfX(_ g: Float, _ x: Float, _ y: Float) -> Float
+    /// `g · ∂f/∂y` at `(x, y)`.
+    static func gradientOfY(_ g: Float, _ x: Float, _ y: Float) -> Float
+}
+
+enum Sum: BinaryFunction {
+    static let name = "add"
+    @inline(__always) static func value(_ x: Float, _ y: Float) -> Float { x + y }
+    @inline(__always) static func gradientOfX(_ g: Float, _ x: Float, _ y: Float) -> Float { g }
+    @inline(__always) static func gradientOfY(_ g: Float, _ x: Float, _ y: Float) -> Float { g }
+}
+
+enum Difference: BinaryFunction {
+    static let name = "subtract"
+    @inline(__always) static func value(_ x: Float, _ y: Float) -> Float { x - y }
+    @inline(__always) static func gradientOfX(_ g: Float, _ x: Float, _ y: Float) -> Float { g }
+    @inline(__always) static func gradientOfY(_ g: Float, _ x: Float, _ y: Float) -> Float { -g }
+}
+
+enum Product: BinaryFunction {
+    static let name = "multiply"
+    @inline(__always) static func value(_ x: Float, _ y: Float) -> Float { x * y }
+    @inline(__always) static func gradientOfX(_ g: Float, _ x: Float, _ y: Float) -> Float { g * y }
+    @inline(__always) static func gradientOfY(_ g: Float, _ x: Float, _ y: Float) -> Float { g * x }
+}
+
+enum Quotient: BinaryFunction {
+    static let name = "divide"
+    @inline(__always) static func value(_ x: Float, _ y: Float) -> Float { x / y }
+    @inline(__always) static func gradientOfX(_ g: Float, _ x: Float, _ y: Float) -> Float { g / y }
+    @inline(__always) static func gradientOfY(_ g: Float, _ x: Float, _ y: Float) -> Float { -g * x / (y * y) }
+}
+
+/// An elementwise function `y = f(x)` with its derivative, which may read `x` or `y`.
+protocol UnaryFunction {
+    static func value(_ x: Float) -> Float
+    static func derivative(x: Float, y: Float) -> Float
 }

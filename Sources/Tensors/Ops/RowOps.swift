@@ -69,10 +69,14 @@ extension Tensor {
     }
 
     static func copyRows(of x: [Float], rowSize: Int, _ indices: [Int]) -> [Float] {
-        var output = [Float]()
-        output.reserveCapacity(indices.count * rowSize)
-        for index in indices { output.append(contentsOf: x[(index * rowSize)..<((index + 1) * rowSize)]) }
-        return output
+        [Float](unsafeUninitializedCapacity: indices.count * rowSize) { output, initialized in
+            x.withUnsafeBufferPointer { input in
+                for (position, index) in indices.enumerated() {
+                    (output.baseAddress! + position * rowSize).update(from: input.baseAddress! + index * rowSize, count: rowSize)
+                }
+            }
+            initialized = indices.count * rowSize
+        }
     }
 
     static func replaceRows(of x: inout [Float], rowSize: Int, at indices: [Int], with rows: [Float]) {

@@ -55,7 +55,7 @@ extension Tensor {
         try validate(labels.filter { $0 != ignoreIndex }, below: classes, op: "crossEntropy")
         let counted = labels.filter { $0 != ignoreIndex }.count
         let scale = 1 / Float(max(counted, 1))
-        let probabilities = logits.softmax().scalars
+        let probabilities = Kernels.mapRows(logits.scalars, rowLength: classes) { _, row, out in Kernels.softmax(row, into: out) }
         var loss: Double = 0
         for (row, label) in labels.enumerated() where label != ignoreIndex {
             let offset = row * classes

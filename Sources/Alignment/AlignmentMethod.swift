@@ -1,0 +1,51 @@
+/// How the variables' subspaces are found.
+public enum AlignmentMethod: String, Codable, Sendable, CaseIterable {
+    /// DAS: a learned rotation, each variable owning a fixed block of rotated coordinates.
+    case rotation
+    /// Boundless DAS: a learned rotation and a learned soft interval of coordinates (one variable).
+    case boundless
+    /// A learned rotation and learned sigmoid gates on its coordinates (one variable).
+    case sigmoidMask = "sigmoid-mask"
+    /// The plain neuron interchange: each variable owns a block of neurons; nothing is learned.
+    case neurons
+}
+
+/// Everything that defines one DAS run at one site.
+public struct DASConfiguration: Codable, Sendable, Equatable {
+    /// Where in the network the variables are sought, e.g. `layer.1`.
+    public var site: String
+    /// The causal variables aligned, in subspace order.
+    public var variables: [String]
+    /// The number of rotated coordinates (or neurons) each variable owns.
+    public var subspaceSizes: [Int]
+    public var method: AlignmentMethod
+    /// The rotation's rank `k`; `nil` for a full `d x d` rotation.
+    public var rank: Int?
+    public var epochs: Int
+    public var batchSize: Int
+    public var learningRate: Float
+    /// The share of steps spent warming the learning rate up, before it decays linearly to 0.
+    public var warmupFraction: Float
+    /// Seeds the rotation's initialization and the order of examples.
+    public var seed: UInt64
+    /// The annealed temperature of boundless and sigmoid-mask DAS, from `temperatureStart` to `temperatureEnd`.
+    public var temperatureStart: Float
+    public var temperatureEnd: Float
+
+    public init(site: String, variables: [String], subspaceSizes: [Int], method: AlignmentMethod = .rotation, rank: Int? = nil,
+                epochs: Int = 5, batchSize: Int = 64, learningRate: Float = 0.001, warmupFraction: Float = 0,
+                seed: UInt64 = 0, temperatureStart: Float = 50, temperatureEnd: Float = 0.1) {
+        self.site = site
+        self.variables = variables
+        self.subspaceSizes = subspaceSizes
+        self.method = method
+        self.rank = rank
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.warmupFraction = warmupFraction
+        self.seed = seed
+        self.temperatureStart = temperatureStart
+        self.temperatureEnd = temperatureEnd
+    }
+}
