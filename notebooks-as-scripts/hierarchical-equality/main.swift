@@ -6,21 +6,15 @@ import Interventions
 import Networks
 import Tensors
 
+LinearAlgebraBackend.selectKernelsForThisProcessor()
 let task = try CausalTask.hierarchicalEquality()
 let a = CommandLine.arguments
-let clock = ContinuousClock()
-var start = clock.now
-let recipe = HierarchicalEquality.NetworkRecipe(hiddenDimensions: [16, 16, 16], trainingExamples: Int(a[1])!, epochs: Int(a[2])!, batchSize: 64, learningRate: Float(a[3])!)
-for seed in 0..<UInt64(a[4])! {
-    let (network, accuracy) = try HierarchicalEquality.trainedNetwork(task: task, recipe: recipe, seed: seed)
-    print("seed", seed, "accuracy", accuracy, clock.now - start)
-    start = clock.now
-    let data = try HierarchicalEquality.data(task: task, trainingCount: Int(a[5])!, testCount: 2000, seed: 3)
-    for layer in 0..<3 {
-        let (result, _) = try DistributedAlignmentSearch.alignWithControls(
-            network: network, configuration: HierarchicalEquality.configuration(site: "layer.\(layer)", epochs: Int(a[6])!, batchSize: 64, learningRate: Float(a[7])!, seed: 0),
-            training: data.training, tests: data.tests, randomNetworkSeed: 99)
-        print(" layer", layer, result.iia.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }, "neurons", result.controls.identityBasis["WX+YZ"]!, "rand rot", result.controls.randomRotation["WX+YZ"]!, "rand net", result.controls.randomNetwork["WX+YZ"]!, clock.now - start)
-        start = clock.now
-    }
+let network = try HierarchicalEquality.mixedNetwork(task: task, mixingSeed: 1)
+let data = try HierarchicalEquality.data(task: task, trainingCount: Int(a[1])!, testCount: 500, seed: 3)
+for seed in 0..<UInt64(3) {
+    let search = try DistributedAlignmentSearch(network: network, configuration: HierarchicalEquality.configuration(
+        site: "layer.1", epochs: Int(a[2])!, batchSize: Int(a[4])!, learningRate: Float(a[3])!, seed: seed))
+    let start = ContinuousClock.now
+    try search.train(on: data.training)
+    print(seed, try data.tests.map { try search.interchangeInterventionAccuracy(on: $0) }, ContinuousClock.now - start)
 }
