@@ -37,7 +37,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "hierarchical-equality",
-            dependencies: ["Experiments", "Reports"],
+            dependencies: ["Experiments", "Reports", "Alignment", "Networks", "Interventions", "CausalModels", "Tensors"],
             path: "notebooks-as-scripts/hierarchical-equality"
         ),
         .executableTarget(

@@ -24,8 +24,10 @@ public struct DASConfiguration: Codable, Sendable, Equatable {
     public var epochs: Int
     public var batchSize: Int
     public var learningRate: Float
-    /// The share of steps spent warming the learning rate up, before it decays linearly to 0.
+    /// The share of steps spent warming the learning rate up.
     public var warmupFraction: Float
+    /// Whether the learning rate decays linearly to 0 after the warm-up (otherwise it stays constant, as in pyvene's tutorial).
+    public var decaysLearningRate: Bool
     /// Seeds the rotation's initialization and the order of examples.
     public var seed: UInt64
     /// The annealed temperature of boundless and sigmoid-mask DAS, from `temperatureStart` to `temperatureEnd`.
@@ -34,7 +36,7 @@ public struct DASConfiguration: Codable, Sendable, Equatable {
 
     public init(site: String, variables: [String], subspaceSizes: [Int], method: AlignmentMethod = .rotation, rank: Int? = nil,
                 epochs: Int = 5, batchSize: Int = 64, learningRate: Float = 0.001, warmupFraction: Float = 0,
-                seed: UInt64 = 0, temperatureStart: Float = 50, temperatureEnd: Float = 0.1) {
+                decaysLearningRate: Bool = true, seed: UInt64 = 0, temperatureStart: Float = 50, temperatureEnd: Float = 0.1) {
         self.site = site
         self.variables = variables
         self.subspaceSizes = subspaceSizes
@@ -44,6 +46,7 @@ public struct DASConfiguration: Codable, Sendable, Equatable {
         self.batchSize = batchSize
         self.learningRate = learningRate
         self.warmupFraction = warmupFraction
+        self.decaysLearningRate = decaysLearningRate
         self.seed = seed
         self.temperatureStart = temperatureStart
         self.temperatureEnd = temperatureEnd

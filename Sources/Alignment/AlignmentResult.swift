@@ -31,17 +31,17 @@ public struct AlignmentResult: Codable, Sendable, Equatable {
 }
 
 extension DistributedAlignmentSearch {
-    /// Trains DAS on `training`, scores it on each of `tests`, and runs the three controls:
-    /// the neuron interchange, an untrained random rotation (seeded from the configuration's
-    /// seed), and DAS on a random-weight network of the same shape (seeded by `randomNetworkSeed`).
+    /// Trains DAS on `training` (the best of `restarts` runs by training loss), scores it on each of
+    /// `tests`, and runs the three controls: the neuron interchange, an untrained random rotation
+    /// (seeded from the configuration's seed), and DAS trained the same way, restarts included, on a
+    /// random-weight network of the same shape (seeded by `randomNetworkSeed`).
     /// - Throws: the errors of `init(network:configuration:)` and `train(on:)`.
     public static func alignWithControls(
         network: MultilayerPerceptron, configuration: DASConfiguration,
-        training: AlignmentDataset, tests: [AlignmentDataset], randomNetworkSeed: UInt64,
+        training: AlignmentDataset, tests: [AlignmentDataset], randomNetworkSeed: UInt64, restarts: Int = 1,
         progress: ((TrainingProgress) -> Void)? = nil
     ) throws -> (result: AlignmentResult, search: DistributedAlignmentSearch) {
-        let search = try DistributedAlignmentSearch(network: network, configuration: configuration)
-        try search.train(on: training, progress: progress)
+        let search = try bestOfRestarts(network: network, configuration: configuration, restarts: restarts, on: training, progress: progress)
         func scores(_ intervention: any Intervention, on network: MultilayerPerceptron) throws -> AccuracyBySplit {
             Dictionary(uniqueKeysWithValues: try tests.map {
                 ($0.name, try interchangeInterventionAccuracy(of: intervention, network: network, site: search.site, on: $0))
@@ -56,10 +56,9 @@ extension DistributedAlignmentSearch {
             rotation: Rotation(rank: rank, dimension: width, seed: configuration.seed &+ 0xC0DE),
             mask: SubspacePartition(sizes: configuration.subspaceSizes, rank: rank), trainsRotation: false)
         let randomNetwork = try MultilayerPerceptron(network.configuration, seed: randomNetworkSeed)
-        let randomSearch = try DistributedAlignmentSearch(network: randomNetwork, configuration: configuration)
-        try randomSearch.train(on: training)
+        let randomSearch = try bestOfRestarts(network: randomNetwork, configuration: configuration, restarts: restarts, on: training)
         let result = AlignmentResult(
-            configuration: configuration,
+            configuration: search.configuration,
             iia: try scores(search.intervention, on: network),
             controls: AlignmentControls(identityBasis: try scores(neurons.intervention, on: network),
                                         randomRotation: try scores(randomRotation, on: network),

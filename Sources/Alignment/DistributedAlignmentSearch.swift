@@ -75,13 +75,33 @@ public final class DistributedAlignmentSearch {
         }
     }
 
+    /// The mean training loss of the last epoch (infinity before training).
+    public var finalLoss: Float { epochLosses.last ?? .infinity }
+
+    /// Trains `restarts` runs from the seeds `seed`, `seed + 1`, … and keeps the one whose last
+    /// epoch had the lowest training loss; no held-out data takes part in the choice.
+    public static func bestOfRestarts(
+        network: MultilayerPerceptron, configuration: DASConfiguration, restarts: Int, on data: AlignmentDataset,
+        progress: ((TrainingProgress) -> Void)? = nil
+    ) throws -> DistributedAlignmentSearch {
+        var best: DistributedAlignmentSearch?
+        for restart in 0..<max(restarts, 1) {
+            var attempt = configuration
+            attempt.seed = configuration.seed &+ UInt64(restart)
+            let search = try DistributedAlignmentSearch(network: network, configuration: attempt)
+            try search.train(on: data, progress: progress)
+            if search.finalLoss < best?.finalLoss ?? .infinity { best = search }
+        }
+        return best!
+    }
+
     /// The number of optimizer steps `train(on:)` takes for `count` examples.
     public func stepCount(forExamples count: Int) -> Int {
         configuration.epochs * ((count + configuration.batchSize - 1) / configuration.batchSize)
     }
 
-    /// Trains on `data` for the configured epochs, in seeded random minibatches, with Adam and a
-    /// linear warm-up then decay. Does nothing for the neuron method, which learns nothing.
+    /// Trains on `data` for the configured epochs, in seeded random minibatches, with Adam, a linear
+    /// warm-up and (unless turned off) a linear decay. Does nothing for the neuron method, which learns nothing.
     /// - Throws: `AlignmentError.diverged` naming the site and step when the loss is not finite;
     ///   `AlignmentError.featureWidthMismatch` for data of another width than the network's input.
     public func train(on data: AlignmentDataset, progress: ((TrainingProgress) -> Void)? = nil) throws {
@@ -92,7 +112,8 @@ public final class DistributedAlignmentSearch {
         try annealing(over: totalSteps)
         let warmup = Int(configuration.warmupFraction * Float(totalSteps))
         let optimizer = Adam(parameters: parameters, learningRate: configuration.learningRate,
-                             schedule: .linearWarmupThenDecay(warmupSteps: warmup, totalSteps: totalSteps))
+                             schedule: configuration.decaysLearningRate ? .linearWarmupThenDecay(warmupSteps: warmup, totalSteps: totalSteps)
+                                 : .linearWarmup(steps: warmup))
         var generator = SeededGenerator(seed: configuration.seed &+ 0x5EED)
         var step = 0
         for epoch in 0..<configuration.epochs {

@@ -16,6 +16,12 @@ public struct LearningRateSchedule: Sendable, Equatable {
         return LearningRateSchedule(warmupSteps: warmupSteps, totalSteps: totalSteps)
     }
 
+    /// Linear warm-up over `warmupSteps`, then the base rate: `(t + 1) / warmupSteps` while `t < warmupSteps`, then 1.
+    public static func linearWarmup(steps warmupSteps: Int) -> LearningRateSchedule {
+        precondition(warmupSteps >= 0, "linearWarmup needs 0 or more steps; got \(warmupSteps)")
+        return LearningRateSchedule(warmupSteps: warmupSteps, totalSteps: nil)
+    }
+
     /// The factor for update `step` (counting from 0).
     public func factor(atStep step: Int) -> Float {
         if step < warmupSteps { return Float(step + 1) / Float(warmupSteps) }
