@@ -47,14 +47,7 @@ public final class RotatedSpaceIntervention: Intervention {
 
     public func apply(base: Tensor, sources: [Tensor]) throws -> Tensor {
         try validate(base: base, sources: sources)
-        let rotatedBase = try rotation.rotate(base)
-        var change: Tensor?
-        for (source, variableMask) in zip(sources, try mask.masks()) {
-            let term = try (rotation.rotate(source) - rotatedBase) * variableMask
-            change = try change.map { try $0 + term } ?? term
-        }
-        guard let change else { return base }
-        return try base + rotation.unrotate(change)
+        return try Tensor.rotatedInterchange(base: base, sources: sources, rotation: rotation.matrix, masks: mask.masks())
     }
 
     /// Retracts the rotation onto orthonormal rows (when it trains) and advances the mask's annealing.

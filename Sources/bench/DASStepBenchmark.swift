@@ -34,6 +34,16 @@ struct DASStepBenchmark: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Run pyvene beside Interchange (needs .venv-reference).")
     var reference = true
 
+    @Option(help: "Which workload to run: all, hierarchical-equality or boolean-and.")
+    var workload = "all"
+
+    func validate() throws {
+        guard ["all", "hierarchical-equality", "boolean-and"].contains(workload) else {
+            throw ValidationError("--workload must be all, hierarchical-equality or boolean-and, not '\(workload)'")
+        }
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
+    }
+
     func run() throws {
         let threads = options.applyThreads()
         print("DAS training steps, OpenBLAS and torch threads: \(threads), OpenBLAS kernels: \(LinearAlgebraBackend.kernelName)\n")
@@ -41,7 +51,7 @@ struct DASStepBenchmark: ParsableCommand {
         try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: workspace) }
         var rows: [[String]] = []
-        for workload in try DASWorkload.all(steps: steps) {
+        for workload in try DASWorkload.all(steps: steps) where self.workload == "all" || self.workload == workload.identifier {
             let directory = workspace.appendingPathComponent(workload.name)
             try workload.network.save(to: directory.appendingPathComponent("network"))
             try workload.data.write(to: directory.appendingPathComponent("data.safetensors"), site: workload.configuration.site,
@@ -61,6 +71,7 @@ struct DASStepBenchmark: ParsableCommand {
 /// One benchmarked DAS configuration with its network and data.
 struct DASWorkload {
     let name: String
+    var identifier: String { name.lowercased().replacingOccurrences(of: " ", with: "-") }
     let network: MultilayerPerceptron
     let configuration: DASConfiguration
     let data: AlignmentDataset

@@ -99,6 +99,31 @@ import TestSupport
         try expectGradientsMatch(of: [gq, gk, gv]) { try Tensor.causalAttention(query: $0[0], key: $0[1], value: $0[2]) }
     }
 
+    @Test func rotatedInterchangeAsOneOp() throws {
+        // Every input needs a gradient here, so every branch of the hand-written backward is checked.
+        let h = variable([4, 5], seed: 40), s1 = variable([4, 5], seed: 41), s2 = variable([4, 5], seed: 42)
+        let r = variable([3, 5], seed: 43)
+        let m1 = Tensor.uniform(shape: [3], in: 0...1, seed: 44, requiresGradient: true)
+        let m2 = Tensor.uniform(shape: [3], in: 0...1, seed: 45, requiresGradient: true)
+        try expectGradientsMatch(of: [h, r, s1, s2, m1, m2]) {
+            try Tensor.rotatedInterchange(base: $0[0], sources: [$0[2], $0[3]], rotation: $0[1], masks: [$0[4], $0[5]])
+        }
+        // k = 3 of d = 5 takes the factored form; a full rotation (k = d = 4) the projector form.
+        let square = variable([4, 4], seed: 46), hs = variable([3, 4], seed: 47), ss1 = variable([3, 4], seed: 48), ss2 = variable([3, 4], seed: 49)
+        let n1 = Tensor.uniform(shape: [4], in: 0...1, seed: 50, requiresGradient: true)
+        let n2 = Tensor.uniform(shape: [4], in: 0...1, seed: 51, requiresGradient: true)
+        try expectGradientsMatch(of: [hs, square, ss1, ss2, n1, n2]) {
+            try Tensor.rotatedInterchange(base: $0[0], sources: [$0[2], $0[3]], rotation: $0[1], masks: [$0[4], $0[5]])
+        }
+        // Both forms against the composition of simpler ops: h + (Σ_v m_v ⊙ ((s_v − h) Rᵀ)) R.
+        for (base, sources, rotation, masks) in [(h, [s1, s2], r, [m1, m2]), (hs, [ss1, ss2], square, [n1, n2])] {
+            let fused = try Tensor.rotatedInterchange(base: base, sources: sources, rotation: rotation, masks: masks)
+            let composed = try base + Tensor.matmul(Tensor.matmul(sources[0] - base, rotation, transposeB: true) * masks[0]
+                                                    + Tensor.matmul(sources[1] - base, rotation, transposeB: true) * masks[1], rotation)
+            #expect(close(fused.scalars, composed.scalars, tolerance: 1e-5))
+        }
+    }
+
     @Test func rotationRoundTrip() throws {
         let rotation = try Rotation(rank: 3, dimension: 5, seed: 32)
         let h = variable([4, 5], seed: 33)

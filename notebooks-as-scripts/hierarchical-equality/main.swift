@@ -45,7 +45,7 @@ print("""
 Part 1: correctness. A hand-built network computes the task exactly with WX in hidden neurons 0..7
 and YZ in 8..15 of its first layer; its second layer mixes those 16 neurons by a random orthogonal
 matrix (and the third undoes it), so the function is unchanged but no neuron of layer.1 holds one
-variable. DAS must find the rotation: WX on rotated coordinates 0..7, YZ on 8..15.
+variable. DAS must find the rotation: WX on rotated coordinates 0..7, YZ on 8..15 (best of 3 restarts by training loss).
 
 """)
 let mixed = try HierarchicalEquality.mixedNetwork(task: task, mixingSeed: 1)
@@ -54,7 +54,7 @@ print("Accuracy of the hand-built network on 10000 inputs: \(format(try mixed.ac
 let mixedData = try HierarchicalEquality.data(task: task, trainingCount: 8000, testCount: 2000, seed: 12)
 let (mixedResult, _) = try DistributedAlignmentSearch.alignWithControls(
     network: mixed, configuration: HierarchicalEquality.configuration(site: "layer.1", epochs: 30, batchSize: 64, learningRate: 0.01, seed: 0),
-    training: mixedData.training, tests: mixedData.tests, randomNetworkSeed: 13)
+    training: mixedData.training, tests: mixedData.tests, randomNetworkSeed: 13, restarts: 3)
 print("\nIIA at layer.1 (2000 test examples per split):\n")
 print(TextTable(header: ["intervention"] + splits, rows: [
     ["DAS, 16 x 16 rotation"] + splits.map { format(mixedResult.iia[$0]) },

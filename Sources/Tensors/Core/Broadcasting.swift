@@ -73,6 +73,17 @@ enum Broadcasting {
     ) -> [Float] {
         if let g, aShape == shape, bShape == shape { return Kernels.zip(g, a, b, f) }
         let count = shape.reduce(1, *)
+        // One operand whole, the other repeated along leading axes only (a bias, a mask): two plain loops.
+        if let period = repeatedSuffixCount(bShape, of: shape), aShape == shape {
+            return a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in rowsAgainstVector(count: count, period: period, g: g) { g, i, j in f(g, a[i], b[j]) } }
+            }
+        }
+        if let period = repeatedSuffixCount(aShape, of: shape), bShape == shape {
+            return a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in rowsAgainstVector(count: count, period: period, g: g) { g, i, j in f(g, a[j], b[i]) } }
+            }
+        }
         let stridesA = strides(of: aShape, broadcastTo: shape)
         let stridesB = strides(of: bShape, broadcastTo: shape)
         let rowLength = shape.last ?? 1
@@ -105,6 +116,30 @@ enum Broadcasting {
         }
     }
 
+    /// The element count of `operand` when it equals a suffix of `shape` after dropping leading 1s
+    /// (so that it repeats along the leading axes only), or `nil`.
+    static func repeatedSuffixCount(_ operand: [Int], of shape: [Int]) -> Int? {
+        let trimmed = operand.drop { $0 == 1 }
+        guard trimmed.count <= shape.count, Array(shape.suffix(trimmed.count)) == Array(trimmed) else { return nil }
+        return trimmed.reduce(1, *)
+    }
+
+    /// `count` results `body(g[i], i, i mod period)`: a whole operand read at `i`, a repeated one at `i mod period`.
+    @inline(__always)
+    static func rowsAgainstVector(count: Int, period: Int, g: [Float]?, _ body: (Float, Int, Int) -> Float) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { output, initialized in
+            let rows = period == 0 ? 0 : count / period
+            if let g {
+                g.withUnsafeBufferPointer { g in
+                    for row in 0..<rows { for j in 0..<period { output[row * period + j] = body(g[row * period + j], row * period + j, j) } }
+                }
+            } else {
+                for row in 0..<rows { for j in 0..<period { output[row * period + j] = body(0, row * period + j, j) } }
+            }
+            initialized = count
+        }
+    }
+
     /// `x` (of `shape`) repeated along the axes where it is broadcast to `outputShape`.
     static func expand(_ x: [Float], from shape: [Int], to outputShape: [Int]) -> [Float] {
         combine(shape: outputShape, x, shape, [0], []) { value, _ in value }
@@ -113,6 +148,7 @@ enum Broadcasting {
     /// Sums a gradient of the broadcast `shape` back down to an operand's `targetShape`.
     static func reduce(_ gradient: [Float], from shape: [Int], to targetShape: [Int]) -> [Float] {
         if shape == targetShape { return gradient }
+        if let period = repeatedSuffixCount(targetShape, of: shape) { return Kernels.columnSums(gradient, width: period) }
         let aligned = [Int](repeating: 1, count: shape.count - targetShape.count) + targetShape
         let axes = shape.indices.filter { aligned[$0] == 1 && shape[$0] != 1 }
         return Reduction.sum(gradient, shape: shape, axes: Set(axes))

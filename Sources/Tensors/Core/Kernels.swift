@@ -98,9 +98,10 @@ extension Kernels {
         }
     }
 
-    /// Softmax of one row, written into `output` (max-subtracted, so it never overflows).
-    @inline(__always)
-    static func softmax(_ row: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>) {
+    /// Softmax of one row, written into `output` (max-subtracted, so it never overflows); returns
+    /// the row's log-partition `log Σ e^(x_i)`.
+    @inline(__always) @discardableResult
+    static func softmax(_ row: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>) -> Float {
         let largest = row.max() ?? 0
         var total: Float = 0
         for i in row.indices {
@@ -109,5 +110,6 @@ extension Kernels {
         }
         let inverse = 1 / total
         for i in row.indices { output[i] *= inverse }
+        return largest + Foundation.log(total)
     }
 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The record an op leaves on its result: its inputs, and how to turn the result's gradient into
 /// theirs. `backward` returns one entry per input, `nil` for inputs that need no gradient (and for
 /// those the op must not compute one: that is what makes frozen weights free).
@@ -38,17 +40,18 @@ extension Tensor {
             throw TensorError.shapeMismatch(op: "backward(seed:)", shapes: [shape, seed.shape], reason: "the seed must have the tensor's shape")
         }
         guard requiresGradient else { return }
-        var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seed]
-        for node in topologicalOrder().reversed() {
-            guard let gradient = pending.removeValue(forKey: ObjectIdentifier(node)) else { continue }
+        let order = topologicalOrder()
+        pendingGradient = seed
+        for node in order.reversed() {
+            guard let gradient = node.pendingGradient else { continue }
+            node.pendingGradient = nil
             guard let record = node.tapeRecord else {
                 node.accumulate(gradient)
                 continue
             }
             for (input, inputGradient) in zip(record.inputs, record.backward(gradient)) {
                 guard input.requiresGradient, let inputGradient else { continue }
-                let key = ObjectIdentifier(input)
-                pending[key] = pending[key].map { Tensor.sum($0, inputGradient) } ?? inputGradient
+                input.pendingGradient = input.pendingGradient.map { Tensor.sum($0, inputGradient) } ?? inputGradient
             }
         }
     }
@@ -56,22 +59,26 @@ extension Tensor {
     /// The tensors that need a gradient and lead to `self`, each after all of its inputs
     /// (iterative depth-first search, so deep graphs do not exhaust the stack).
     private func topologicalOrder() -> [Tensor] {
+        let mark = Tensor.backwardPasses.wrappingAdd(1, ordering: .relaxed).newValue
         var order: [Tensor] = []
-        var visited: Set<ObjectIdentifier> = []
         var stack: [(node: Tensor, inputsDone: Bool)] = [(self, false)]
         while let (node, inputsDone) = stack.popLast() {
             if inputsDone {
                 order.append(node)
                 continue
             }
-            guard visited.insert(ObjectIdentifier(node)).inserted else { continue }
+            guard node.visitMark != mark else { continue }
+            node.visitMark = mark
             stack.append((node, true))
-            for input in node.tapeRecord?.inputs ?? [] where input.requiresGradient && !visited.contains(ObjectIdentifier(input)) {
+            for input in node.tapeRecord?.inputs ?? [] where input.requiresGradient && input.visitMark != mark {
                 stack.append((input, false))
             }
         }
         return order
     }
+
+    /// Counts backward passes, to give each its own visit mark.
+    private static let backwardPasses = Atomic<UInt64>(0)
 
     /// Adds a gradient into a leaf's `gradient`. The stored tensor never aliases the incoming one,
     /// because a backward closure may hand the same tensor to several inputs.

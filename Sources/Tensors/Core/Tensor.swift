@@ -29,6 +29,13 @@ public final class Tensor {
     /// and on results that need no gradient.
     let tapeRecord: TapeRecord?
 
+    /// The gradient a running backward pass has gathered for this node so far.
+    var pendingGradient: Tensor?
+
+    /// The backward pass that last visited this node (each pass has its own number), so that the
+    /// topological sort needs no hashed set.
+    var visitMark: UInt64 = 0
+
     /// Creates a leaf tensor from its shape and row-major scalars.
     /// - Throws: `TensorError.invalidShape` when a dimension is negative or the counts differ.
     public convenience init(shape: [Int], scalars: [Float], requiresGradient: Bool = false) throws {

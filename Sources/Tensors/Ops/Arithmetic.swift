@@ -40,12 +40,15 @@ extension Tensor {
         let shape = try Broadcasting.shape(a.shape, b.shape, op: F.name)
         let scalars = Broadcasting.combine(shape: shape, a.scalars, a.shape, b.scalars, b.shape, F.value)
         return result(shape: shape, scalars: scalars, inputs: [a, b]) { g in
-            let gradientA = a.requiresGradient
-                ? Broadcasting.combine(shape: shape, g: g.scalars, a.scalars, a.shape, b.scalars, b.shape, F.gradientOfX) : nil
-            let gradientB = b.requiresGradient
-                ? Broadcasting.combine(shape: shape, g: g.scalars, a.scalars, a.shape, b.scalars, b.shape, F.gradientOfY) : nil
-            return [gradientA.map { Tensor(validShape: a.shape, scalars: Broadcasting.reduce($0, from: shape, to: a.shape)) },
-                    gradientB.map { Tensor(validShape: b.shape, scalars: Broadcasting.reduce($0, from: shape, to: b.shape)) }]
+            // Where the partial derivative is 1, the incoming gradient passes on without a copy.
+            func gradient(of operand: Tensor, passesThrough: Bool, _ partial: (Float, Float, Float) -> Float) -> Tensor? {
+                guard operand.requiresGradient else { return nil }
+                let full = passesThrough ? g.scalars
+                    : Broadcasting.combine(shape: shape, g: g.scalars, a.scalars, a.shape, b.scalars, b.shape, partial)
+                return Tensor(validShape: operand.shape, scalars: Broadcasting.reduce(full, from: shape, to: operand.shape))
+            }
+            return [gradient(of: a, passesThrough: F.passesGradientToX, F.gradientOfX),
+                    gradient(of: b, passesThrough: F.passesGradientToY, F.gradientOfY)]
         }
     }
 
@@ -68,10 +71,20 @@ protocol BinaryFunction {
     static func gradientOfX(_ g: Float, _ x: Float, _ y: Float) -> Float
     /// `g · ∂f/∂y` at `(x, y)`.
     static func gradientOfY(_ g: Float, _ x: Float, _ y: Float) -> Float
+    /// Whether `∂f/∂x = 1`, so that `x`'s gradient is the incoming one.
+    static var passesGradientToX: Bool { get }
+    /// Whether `∂f/∂y = 1`.
+    static var passesGradientToY: Bool { get }
+}
+
+extension BinaryFunction {
+    static var passesGradientToX: Bool { false }
+    static var passesGradientToY: Bool { false }
 }
 
 enum Sum: BinaryFunction {
     static let name = "add"
+    static let passesGradientToX = true, passesGradientToY = true
     @inline(__always) static func value(_ x: Float, _ y: Float) -> Float { x + y }
     @inline(__always) static func gradientOfX(_ g: Float, _ x: Float, _ y: Float) -> Float { g }
     @inline(__always) static func gradientOfY(_ g: Float, _ x: Float, _ y: Float) -> Float { g }
@@ -79,6 +92,7 @@ enum Sum: BinaryFunction {
 
 enum Difference: BinaryFunction {
     static let name = "subtract"
+    static let passesGradientToX = true
     @inline(__always) static func value(_ x: Float, _ y: Float) -> Float { x - y }
     @inline(__always) static func gradientOfX(_ g: Float, _ x: Float, _ y: Float) -> Float { g }
     @inline(__always) static func gradientOfY(_ g: Float, _ x: Float, _ y: Float) -> Float { -g }

@@ -52,24 +52,27 @@ extension Tensor {
                                             reason: "logits must be [n, classes] with one label per row")
         }
         let classes = logits.shape[1]
-        try validate(labels.filter { $0 != ignoreIndex }, below: classes, op: "crossEntropy")
-        let counted = labels.filter { $0 != ignoreIndex }.count
+        if let bad = labels.first(where: { $0 != ignoreIndex && !(0..<classes).contains($0) }) {
+            throw TensorError.indexOutOfRange(op: "crossEntropy", index: bad, validRange: 0..<classes)
+        }
+        let counted = labels.reduce(0) { $0 + ($1 == ignoreIndex ? 0 : 1) }
         let scale = 1 / Float(max(counted, 1))
-        let probabilities = Kernels.mapRows(logits.scalars, rowLength: classes) { _, row, out in Kernels.softmax(row, into: out) }
+        // One pass per row gives the probabilities and the row's −log p(label).
         var loss: Double = 0
-        for (row, label) in labels.enumerated() where label != ignoreIndex {
-            let offset = row * classes
-            let largest = logits.scalars[offset..<(offset + classes)].max() ?? 0
-            let total = logits.scalars[offset..<(offset + classes)].reduce(Float(0)) { $0 + Foundation.exp($1 - largest) }
-            loss -= Double(logits.scalars[offset + label] - largest - Foundation.log(total))
+        let probabilities = Kernels.mapRows(logits.scalars, rowLength: classes) { row, input, output in
+            let logPartition = Kernels.softmax(input, into: output)
+            if labels[row] != ignoreIndex { loss += Double(logPartition - input[labels[row]]) }
         }
         return result(shape: [], scalars: [Float(loss) * scale], inputs: [logits]) { g in
             // d loss / d logits = (softmax − one-hot) / counted, zero on ignored rows
-            var gradient = [Float](repeating: 0, count: probabilities.count)
             let factor = g.scalars[0] * scale
-            for (row, label) in labels.enumerated() where label != ignoreIndex {
-                for j in 0..<classes { gradient[row * classes + j] = probabilities[row * classes + j] * factor }
-                gradient[row * classes + label] -= factor
+            let gradient = Kernels.mapRows(probabilities, rowLength: classes) { row, p, out in
+                guard labels[row] != ignoreIndex else {
+                    for j in 0..<classes { out[j] = 0 }
+                    return
+                }
+                for j in 0..<classes { out[j] = p[j] * factor }
+                out[labels[row]] -= factor
             }
             return [Tensor(validShape: logits.shape, scalars: gradient)]
         }
