@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libopenblas-dev liblapacke-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build test bench
+.PHONY: deps build run test bench
 
 ## deps: install OpenBLAS, LAPACKE and pkg-config with apt-get when any is missing
 deps:
@@ -20,11 +20,19 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
+## run: release build, then das-search on its built-in default experiment (hierarchical equality)
+run: deps
+	$(SWIFT) build -c release --product das-search
+	.build/release/das-search
+
 ## test: the whole test suite
 test: deps
 	$(SWIFT) test
 
-## bench: speed measurements (release build)
+## bench: speed measurements (release build), Interchange beside pyvene (its virtualenv is installed first)
 bench: deps
-	$(SWIFT) run -c release bench matmul
-	$(SWIFT) run -c release bench retract
+	bash bench/reference/setup.sh
+	$(SWIFT) build -c release --product bench
+	.build/release/bench matmul
+	.build/release/bench retract
+	.build/release/bench das

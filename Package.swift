@@ -46,6 +46,11 @@ let package = Package(
             path: "notebooks-as-scripts/sum-of-three"
         ),
         .executableTarget(
+            name: "das-search",
+            dependencies: ["Alignment", "Experiments", "Networks", "Interventions", "CausalModels", "Reports", "Tensors",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
             name: "bench",
             dependencies: ["Tensors", "CLinearAlgebra", "Alignment", "Experiments", "Networks", "Interventions", "CausalModels",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]

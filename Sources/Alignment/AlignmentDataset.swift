@@ -90,6 +90,14 @@ public struct AlignmentDataset {
             labels: parts.flatMap(\.labels), baseLabels: parts.flatMap(\.baseLabels))
     }
 
+    /// The same examples aligned with `variable` alone: only its source is kept.
+    /// - Throws: `AlignmentError.unalignedVariable` when `variable` is not one of `variables`.
+    public func restricted(to variable: String) throws -> AlignmentDataset {
+        guard let index = variables.firstIndex(of: variable) else { throw AlignmentError.unalignedVariable(variable, aligned: variables) }
+        return try AlignmentDataset(name: name, variables: [variable], baseInputs: baseInputs, sourceInputs: [sourceInputs[index]],
+                                    labels: labels, baseLabels: baseLabels)
+    }
+
     /// The examples at `rows`, in that order.
     public func rows(_ rows: [Int]) throws -> AlignmentDataset {
         try AlignmentDataset(name: name, variables: variables, baseInputs: baseInputs.gatherRows(rows),

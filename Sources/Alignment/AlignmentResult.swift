@@ -14,6 +14,12 @@ public struct AlignmentControls: Codable, Sendable, Equatable {
     public var randomRotation: AccuracyBySplit
     /// DAS trained the same way on a network of the same shape with random weights.
     public var randomNetwork: AccuracyBySplit
+
+    public init(identityBasis: AccuracyBySplit, randomRotation: AccuracyBySplit, randomNetwork: AccuracyBySplit) {
+        self.identityBasis = identityBasis
+        self.randomRotation = randomRotation
+        self.randomNetwork = randomNetwork
+    }
 }
 
 /// One DAS run at one site with its controls.

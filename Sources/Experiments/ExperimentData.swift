@@ -6,6 +6,8 @@ import CausalModels
 public struct ExperimentData {
     /// The training examples of every set, mixed.
     public let training: AlignmentDataset
+    /// The training examples of each set on its own, in the order of the sets.
+    public let trainingSets: [AlignmentDataset]
     /// One held-out dataset per set of intervened variables.
     public let tests: [AlignmentDataset]
 
@@ -17,9 +19,10 @@ public struct ExperimentData {
             try AlignmentDataset(CounterfactualDataset(sampling: task.model, intervening: set, count: count, seed: seed, options: options),
                                  variables: variables, encoding: task.encoding)
         }
-        training = try AlignmentDataset.concatenating(interventionSets.enumerated().map { index, set in
+        trainingSets = try interventionSets.enumerated().map { index, set in
             try encoded(set, count: trainingCount, seed: seed &* 1000 &+ UInt64(index))
-        })
+        }
+        training = try AlignmentDataset.concatenating(trainingSets)
         tests = try interventionSets.enumerated().map { index, set in
             try encoded(set, count: testCount, seed: seed &* 1000 &+ 500 &+ UInt64(index))
         }

@@ -111,11 +111,17 @@ extension HierarchicalEquality {
         let configuration = MLPConfiguration(inputDimension: task.encoding.featureCount, hiddenDimensions: recipe.hiddenDimensions,
                                              outputDimension: task.encoding.classCount, activation: .relu)
         let network = try MultilayerPerceptron(configuration, seed: seed)
+        return (network, try train(network, task: task, recipe: recipe, seed: seed))
+    }
+
+    /// Trains `network` on the recipe's factual data (seeded from `seed`) and returns its accuracy on
+    /// 10,000 fresh test inputs.
+    public static func train(_ network: MultilayerPerceptron, task: CausalTask, recipe: NetworkRecipe, seed: UInt64) throws -> Double {
         let training = try factualData(task: task, count: recipe.trainingExamples, seed: seed &* 7919 &+ 1)
         try network.train(inputs: training.inputs, labels: training.labels,
                           options: ClassifierTrainingOptions(epochs: recipe.epochs, batchSize: recipe.batchSize,
                                                              learningRate: recipe.learningRate, seed: seed &* 7919 &+ 2))
         let test = try factualData(task: task, count: 10_000, seed: seed &* 7919 &+ 3)
-        return (network, try network.accuracy(inputs: test.inputs, labels: test.labels))
+        return try network.accuracy(inputs: test.inputs, labels: test.labels)
     }
 }

@@ -1,0 +1,176 @@
+import Alignment
+import ArgumentParser
+import CausalModels
+import Experiments
+import Foundation
+import Interventions
+import Networks
+import Reports
+import Tensors
+
+/// The search: options, then network, data, grid, table, JSON and SVG.
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Run the layer x subspace-size search (the default subcommand)."
+    )
+
+    @Option(help: "The causal task: boolean-and, sum (S1 = X + Y of three digits) or hierarchical-equality.")
+    var task = "hierarchical-equality"
+
+    @Option(help: "A saved network directory (config.json + model.safetensors); without it one is trained, or reused from --out when the same one was trained before.")
+    var model: String?
+
+    @Option(help: "Hidden layers to search, as `all` or a list such as `0,2`.")
+    var layers = "all"
+
+    @Option(help: "Subspace sizes per variable, e.g. `1,2,4,8` (default: the task's). For boundless DAS the initial interval; for sigmoid-mask the rotation's rank.")
+    var dims: String?
+
+    @Option(help: "rotation (DAS), boundless, sigmoid-mask, or neurons (the identity basis, nothing learned). Boundless and sigmoid-mask align each variable on its own.")
+    var method = "rotation"
+
+    @Option(help: "DAS training epochs per cell.")
+    var epochs = 5
+
+    @Option(help: "DAS minibatch size.")
+    var batchSize = 64
+
+    @Option(help: "Adam learning rate for DAS (decays linearly to 0).")
+    var lr: Float = 0.01
+
+    @Option(help: "Counterfactual training examples per intervention set (e.g. per WX, YZ, WX+YZ).")
+    var trainSize = 2000
+
+    @Option(help: "Held-out counterfactual examples per intervention set.")
+    var testSize = 1000
+
+    @Option(help: "Seed of everything random: network, data, rotations, order. Printed in every report.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Output folder: the report, plots, and the cache of trained networks.")
+    var out = "das-search-output"
+
+    @Option(help: "Where to write the JSON report (default: <out>/report.json).")
+    var json: String?
+
+    @Option(help: "Where to write the IIA heatmap (default: <out>/heatmap.svg); the best cell's training curve goes beside it.")
+    var svg: String?
+
+    @Option(help: "Run only slice k of n of the grid, as `k/n` (1 ≤ k ≤ n); merge the reports with `das-search merge`.")
+    var shard: String?
+
+    @Flag(help: "Print nothing but errors: no table, no progress.")
+    var quiet = false
+
+    func validate() throws {
+        guard SearchTask.names.contains(task) else {
+            throw ValidationError("unknown task '\(task)'; choose one of \(SearchTask.names.joined(separator: ", "))")
+        }
+        guard AlignmentMethod(rawValue: method) != nil else {
+            throw ValidationError("unknown method '\(method)'; choose one of \(AlignmentMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard epochs >= 1, batchSize >= 1, lr > 0, trainSize >= 1, testSize >= 1 else {
+            throw ValidationError("--epochs, --batch-size, --train-size and --test-size must be at least 1, and --lr positive")
+        }
+        _ = try parsedLayers()
+        _ = try parsedDims()
+        _ = try parsedShard()
+    }
+
+    func parsedLayers() throws -> [Int]? {
+        guard layers != "all" else { return nil }
+        let values = layers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+            throw ValidationError("--layers must be `all` or a comma-separated list of layer numbers, not '\(layers)'")
+        }
+        return values.map { $0! }
+    }
+
+    func parsedDims() throws -> [Int]? {
+        guard let dims else { return nil }
+        let values = dims.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+            throw ValidationError("--dims must be a comma-separated list of positive sizes, not '\(dims)'")
+        }
+        return values.map { $0! }
+    }
+
+    func parsedShard() throws -> (index: Int, count: Int) {
+        guard let shard else { return (1, 1) }
+        let parts = shard.split(separator: "/").map { Int($0) }
+        guard parts.count == 2, let index = parts[0], let count = parts[1], count >= 1, (1...count).contains(index) else {
+            throw ValidationError("--shard must be k/n with 1 ≤ k ≤ n, not '\(shard)'")
+        }
+        return (index, count)
+    }
+
+    func run() throws {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let searchTask = try SearchTask.named(task)
+        let method = AlignmentMethod(rawValue: method)!
+        let outputDirectory = URL(fileURLWithPath: out)
+        try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+
+        let (network, networkSummary) = try NetworkSource.network(for: searchTask, modelPath: model, seed: seed, cacheDirectory: outputDirectory,
+                                                                   log: quiet ? { _ in } : { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
+        let networkSeconds = (clock.now - started).seconds
+        let sites = try (parsedLayers() ?? network.sites.map(\.layer)).map { layer -> String in
+            guard network.sites.contains(Site(layer: layer)) else {
+                throw UsageError("layer \(layer) is outside the network; its hidden layers are 0...\(network.sites.count - 1)")
+            }
+            return "layer.\(layer)"
+        }
+        let sizes = try parsedDims() ?? searchTask.defaultSizes
+        let variablesPerRun = method == .boundless || method == .sigmoidMask ? 1 : searchTask.variables.count
+        for site in sites {
+            let width = try network.width(of: Site(parsing: site))
+            if let size = sizes.first(where: { $0 * variablesPerRun > width }) {
+                throw UsageError("size \(size) does not fit \(site): \(variablesPerRun) variable\(variablesPerRun == 1 ? "" : "s") x \(size) > its width \(width); valid sizes are 1...\(width / variablesPerRun)")
+            }
+        }
+        let grid = try AlignmentGrid(network: network, sites: sites, sizes: sizes, variableCount: variablesPerRun)
+        let shard = try parsedShard()
+        let cells = grid.shard(shard.index - 1, of: shard.count)
+        let data = try ExperimentData(task: searchTask.task, variables: searchTask.variables, interventionSets: searchTask.interventionSets,
+                                      trainingCount: trainSize, testCount: testSize, seed: seed)
+
+        let configuration = SearchReport.Configuration(
+            task: task, model: model, layers: sites, dims: sizes, method: method.rawValue, epochs: epochs, batchSize: batchSize,
+            learningRate: lr, trainSize: trainSize, testSize: testSize, seed: seed)
+        let runner = CellRunner(network: network, searchTask: searchTask, method: method, data: data, configuration: configuration)
+        let progress = quiet ? nil : ProgressBar(label: "das-search", total: cells.count * runner.runsPerCell)
+        var reports: [SearchReport.Cell] = []
+        var cellSeconds: [String: Double] = [:]
+        for cell in cells {
+            let cellStart = clock.now
+            reports.append(try runner.run(cell) { completedRuns, note in
+                progress?.update(completed: reports.count * runner.runsPerCell + completedRuns, note: note)
+            })
+            cellSeconds["\(cell.site)/\(cell.subspaceSize)"] = (clock.now - cellStart).seconds
+        }
+        progress?.update(completed: cells.count * runner.runsPerCell)
+
+        var report = SearchReport(configuration: configuration, network: networkSummary, shard: .init(index: shard.index, count: shard.count),
+                                  splits: data.tests.map(\.name),
+                                  changedFractions: Dictionary(uniqueKeysWithValues: data.tests.map { ($0.name, $0.changedFraction) }),
+                                  cells: reports, timings: .init(totalSeconds: 0, networkSeconds: networkSeconds, cellSeconds: cellSeconds))
+        report.timings.totalSeconds = (clock.now - started).seconds
+        let jsonURL = json.map { URL(fileURLWithPath: $0) } ?? outputDirectory.appendingPathComponent("report.json")
+        try report.write(to: jsonURL)
+        let svgURL = svg.map { URL(fileURLWithPath: $0) } ?? outputDirectory.appendingPathComponent("heatmap.svg")
+        try SearchPlots.heatmaps(report).write(to: svgURL)
+        let curveURL = svgURL.deletingPathExtension().appendingPathExtension("training-curve.svg")
+        if let curve = SearchPlots.trainingCurve(report) { try curve.write(to: curveURL) }
+        if !quiet {
+            print(report.summary)
+            print("\nReport: \(jsonURL.path)\nHeatmap: \(svgURL.path)\(report.best == nil ? "" : "\nTraining curve of the best cell: \(curveURL.path)")")
+            print(String(format: "Time: %.1f s (network %.1f s).", report.timings.totalSeconds, networkSeconds))
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import Reports
+
+/// The pictures of a search: IIA heatmaps (sites x sizes, one per test split) and the best cell's training curve.
+enum SearchPlots {
+    /// One heatmap per split, a colour bar, the best cell of each outlined.
+    static func heatmaps(_ report: SearchReport) -> SVGDocument {
+        let sites = report.configuration.layers, sizes = report.configuration.dims
+        let cell = 52.0
+        let panelWidth = 90 + cell * Double(sizes.count) + 16
+        var document = SVGDocument(width: 20 + Double(report.splits.count) * panelWidth + 60, height: 64 + 88 + cell * Double(sites.count) + 10)
+        document.text("das-search: IIA by site and subspace size — task \(report.configuration.task), method \(report.configuration.method), seed \(report.configuration.seed)",
+                      x: document.width / 2, y: 24, size: 15, anchor: "middle", weight: "bold")
+        document.text("each variable gets the subspace size shown; controls and details in the JSON report",
+                      x: document.width / 2, y: 44, size: 12, anchor: "middle", color: "#555")
+        var x = 10.0
+        for split in report.splits {
+            let map = Heatmap(title: "intervening on \(split)", rowLabel: "site", columnLabel: "subspace size per variable",
+                              rows: sites, columns: sizes.map(String.init),
+                              values: sites.map { site in sizes.map { size in
+                                  report.cells.first { $0.site == site && $0.subspaceSize == size }?.iia[split] } })
+            x += map.draw(into: &document, x: x, y: 60, cell: cell).width + 16
+        }
+        Heatmap.drawColorBar(into: &document, x: x, y: 108, height: cell * Double(sites.count))
+        return document
+    }
+
+    /// The mean training loss per epoch of each DAS run of the best cell.
+    static func trainingCurve(_ report: SearchReport) -> SVGDocument? {
+        guard let best = report.best, let cell = report.cells.first(where: { $0.site == best.site && $0.subspaceSize == best.subspaceSize }),
+              cell.epochLosses.values.contains(where: { !$0.isEmpty }) else { return nil }
+        let series = cell.epochLosses.keys.sorted().map { run in
+            LineChart.Series(name: "DAS on \(run)", points: cell.epochLosses[run]!.enumerated().map { (Double($0.offset + 1), Double($0.element)) })
+        }
+        return LineChart(title: "Training loss of the best cell: \(best.site), \(best.subspaceSize) dimension\(best.subspaceSize == 1 ? "" : "s") per variable",
+                         subtitle: "cross-entropy to the counterfactual labels, mean per epoch (IIA \(String(format: "%.3f", best.iia)) on \(best.split))",
+                         xLabel: "epoch", yLabel: "loss", series: series).svg()
+    }
+}
