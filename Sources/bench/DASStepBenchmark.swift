@@ -22,7 +22,8 @@ struct DASStepBenchmark: ParsableCommand {
             as pyvene does; `trainer step` is what DistributedAlignmentSearch.train does, which computes the frozen
             network's representations at the site once and runs only the intervention and the layers after it.
             The pyvene side runs bench/reference/pyvene_das_step.py with the virtualenv that `make bench` installs
-            (.venv-reference); without it, only Interchange's figures are printed.
+            (.venv-reference); without it, only Interchange's figures are printed. Every figure is the best of
+            --repeats runs, on both sides, so that a moment of noise on the machine does not decide.
             """
     )
 
@@ -37,16 +38,19 @@ struct DASStepBenchmark: ParsableCommand {
     @Option(help: "Which workload to run: all, hierarchical-equality or boolean-and.")
     var workload = "all"
 
+    @Option(help: "Runs per figure, on each side; the best is reported.")
+    var repeats = 3
+
     func validate() throws {
         guard ["all", "hierarchical-equality", "boolean-and"].contains(workload) else {
             throw ValidationError("--workload must be all, hierarchical-equality or boolean-and, not '\(workload)'")
         }
-        guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
+        guard steps >= 1, repeats >= 1 else { throw ValidationError("--steps and --repeats must be at least 1") }
     }
 
     func run() throws {
         let threads = options.applyThreads()
-        print("DAS training steps, OpenBLAS and torch threads: \(threads), OpenBLAS kernels: \(LinearAlgebraBackend.kernelName)\n")
+        print("DAS training steps, OpenBLAS and torch threads: \(threads), OpenBLAS kernels: \(LinearAlgebraBackend.kernelName), best of \(repeats) runs per figure\n")
         let workspace = FileManager.default.temporaryDirectory.appendingPathComponent("interchange-bench-das-\(ProcessInfo.processInfo.processIdentifier)")
         try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: workspace) }
@@ -56,10 +60,12 @@ struct DASStepBenchmark: ParsableCommand {
             try workload.network.save(to: directory.appendingPathComponent("network"))
             try workload.data.write(to: directory.appendingPathComponent("data.safetensors"), site: workload.configuration.site,
                                     subspaceSizes: workload.configuration.subspaceSizes)
-            let full = try workload.fullStepsPerSecond(steps: steps)
-            let trainer = try workload.trainerStepsPerSecond(steps: steps)
-            let pyvene = reference ? try PyveneReference.stepsPerSecond(directory: directory, batchSize: workload.configuration.batchSize,
-                                                                        steps: max(20, steps / 4), threads: threads) : nil
+            let full = try (0..<repeats).map { _ in try workload.fullStepsPerSecond(steps: steps) }.max()!
+            let trainer = try (0..<repeats).map { _ in try workload.trainerStepsPerSecond(steps: steps) }.max()!
+            let pyvene = reference ? try (0..<repeats).compactMap { _ in
+                try PyveneReference.stepsPerSecond(directory: directory, batchSize: workload.configuration.batchSize,
+                                                   steps: max(20, steps / 4), threads: threads)
+            }.max() : nil
             func ratio(_ ours: Double) -> String { pyvene.map { String(format: "%.1fx", ours / $0) } ?? "-" }
             rows.append([workload.name, "\(workload.configuration.batchSize)", String(format: "%.1f", full), String(format: "%.1f", trainer),
                          pyvene.map { String(format: "%.1f", $0) } ?? "not run", ratio(full), ratio(trainer)])

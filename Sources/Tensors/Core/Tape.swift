@@ -15,7 +15,7 @@ extension Tensor {
         shape: [Int], scalars: [Float], inputs: [Tensor],
         backward: @escaping (_ outputGradient: Tensor) -> [Tensor?]
     ) -> Tensor {
-        guard inputs.contains(where: \.requiresGradient) else {
+        guard inputs.contains(where: { $0.requiresGradient }) else {
             return Tensor(validShape: shape, scalars: scalars)
         }
         return Tensor(validShape: shape, scalars: scalars, requiresGradient: true,

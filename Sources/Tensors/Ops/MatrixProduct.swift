@@ -31,6 +31,16 @@ struct MatrixProductShape {
     let batchedB: Bool
     let outputShape: [Int]
 
+    /// One unbatched product of known sizes, `op(A) [m, k] · op(B) [k, n]`.
+    init(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool) {
+        (self.m, self.n, self.k) = (m, n, k)
+        self.transposeA = transposeA
+        self.transposeB = transposeB
+        batchCount = 1
+        batchedB = false
+        outputShape = [m, n]
+    }
+
     init(_ aShape: [Int], _ bShape: [Int], transposeA: Bool, transposeB: Bool) throws {
         func mismatch(_ reason: String) -> TensorError {
             .shapeMismatch(op: "matmul", shapes: [aShape, bShape], reason: reason)

@@ -90,7 +90,7 @@ extension Tensor {
     private static func inputGradients(
         _ g: Tensor, _ h: Tensor, _ sources: [Tensor], sourceGradient: (Int) -> [Float]
     ) -> (Tensor?, [Tensor?]) {
-        guard h.requiresGradient || sources.contains(where: \.requiresGradient) else { return (nil, sources.map { _ in nil }) }
+        guard h.requiresGradient || sources.contains(where: { $0.requiresGradient }) else { return (nil, sources.map { _ in nil }) }
         var baseGradient = h.requiresGradient ? g.scalars : nil
         let gradients: [Tensor?] = sources.enumerated().map { variable, source in
             let gradient = sourceGradient(variable)
@@ -117,12 +117,12 @@ extension MatrixProductShape {
 
     /// `[n, inner] · [out, inner]ᵀ` (rows times a transposed weight), or `[n, inner] · [inner, out]` when `transposeB` is false.
     static func rows(_ n: Int, _ out: Int, _ inner: Int, transposeB: Bool = true) -> MatrixProductShape {
-        try! MatrixProductShape([n, inner], transposeB ? [out, inner] : [inner, out], transposeA: false, transposeB: transposeB)
+        MatrixProductShape(m: n, n: out, k: inner, transposeA: false, transposeB: transposeB)
     }
 
     /// `[n, k]ᵀ · [n, d]`: a sum over rows of outer products, `[k, d]`.
     static func transposedRows(_ n: Int, _ k: Int, _ d: Int) -> MatrixProductShape {
-        try! MatrixProductShape([n, k], [n, d], transposeA: true, transposeB: false)
+        MatrixProductShape(m: k, n: d, k: n, transposeA: true, transposeB: false)
     }
 }
 
