@@ -61,6 +61,7 @@ let package = Package(
         .testTarget(name: "InterventionsTests", dependencies: ["Interventions", "Tensors", "TestSupport"]),
         .testTarget(name: "NetworksTests", dependencies: ["Networks", "Interventions", "Tensors", "TestSupport"]),
         .testTarget(name: "CausalModelsTests", dependencies: ["CausalModels"]),
+        .testTarget(name: "DASSearchTests", dependencies: ["das-search"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Alignment", "Interventions", "CausalModels"]),
         .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Networks", "Interventions", "CausalModels", "Tensors", "TestSupport"]),
     ]

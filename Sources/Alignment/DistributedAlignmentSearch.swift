@@ -124,6 +124,7 @@ public final class DistributedAlignmentSearch {
                 let loss = try Tensor.crossEntropy(logits: cache.interveneLogits(rows: rows, with: intervention), labels: rows.map { data.labels[$0] })
                 guard loss.scalar.isFinite else { throw AlignmentError.diverged(site: site, step: step) }
                 try loss.backward()
+                try intervention.willStep()
                 optimizer.step()
                 optimizer.zeroGradients()
                 try intervention.didStep()

@@ -22,11 +22,16 @@ public protocol Intervention: AnyObject {
     /// - Throws: `InterventionError` when the sources' count or shapes do not fit, `TensorError` otherwise.
     func apply(base: Tensor, sources: [Tensor]) throws -> Tensor
 
+    /// Called before every optimizer step, once the gradients are in: prepares them (a rotation's
+    /// gradient is projected onto the tangent space of orthonormal rows).
+    func willStep() throws
+
     /// Called after every optimizer step: keeps rotations orthonormal, advances annealing.
     func didStep() throws
 }
 
 extension Intervention {
+    public func willStep() throws {}
     public func didStep() throws {}
 
     /// Checks the number and shapes of `sources` against `base`.

@@ -50,6 +50,11 @@ public final class RotatedSpaceIntervention: Intervention {
         return try Tensor.rotatedInterchange(base: base, sources: sources, rotation: rotation.matrix, masks: mask.masks())
     }
 
+    /// Projects the rotation's gradient onto the tangent space of orthonormal rows (when it trains).
+    public func willStep() throws {
+        if trainsRotation { try rotation.projectGradientOntoTangentSpace() }
+    }
+
     /// Retracts the rotation onto orthonormal rows (when it trains) and advances the mask's annealing.
     public func didStep() throws {
         if trainsRotation { try rotation.retract() }

@@ -108,6 +108,7 @@ struct DASWorkload {
         let step = {
             let logits = try network.interchange(base: batch.baseInputs, sources: batch.sourceInputs, at: search.site, intervention: intervention)
             try Tensor.crossEntropy(logits: logits, labels: batch.labels).backward()
+            try intervention.willStep()
             optimizer.step()
             optimizer.zeroGradients()
             try intervention.didStep()

@@ -28,7 +28,7 @@ struct CellRunner {
             let (result, _) = try DistributedAlignmentSearch.alignWithControls(
                 network: network, configuration: dasConfiguration(searchTask.variables), training: data.training, tests: data.tests,
                 randomNetworkSeed: configuration.seed &+ 1000)
-            return SearchReport.Cell(cell: cell, results: [(data.tests.map(\.name).joined(separator: "+"), result)])
+            return SearchReport.Cell(cell: cell, results: [(searchTask.variables.joined(separator: "+"), result)])
         }
         var results: [(String, AlignmentResult)] = []
         for (index, variable) in searchTask.variables.enumerated() {

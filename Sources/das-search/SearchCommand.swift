@@ -80,19 +80,18 @@ struct SearchCommand: ParsableCommand {
 
     func parsedLayers() throws -> [Int]? {
         guard layers != "all" else { return nil }
-        let values = layers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ ($0 ?? -1) >= 0 }) else {
-            throw ValidationError("--layers must be `all` or a comma-separated list of layer numbers, not '\(layers)'")
-        }
-        return values.map { $0! }
+        return try Self.integers(layers, atLeast: 0, or: "--layers must be `all` or a comma-separated list of layer numbers, not '\(layers)'")
     }
 
     func parsedDims() throws -> [Int]? {
-        guard let dims else { return nil }
-        let values = dims.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-            throw ValidationError("--dims must be a comma-separated list of positive sizes, not '\(dims)'")
-        }
+        try dims.map { try Self.integers($0, atLeast: 1, or: "--dims must be a comma-separated list of positive sizes, not '\($0)'") }
+    }
+
+    /// The comma-separated integers of `text`, each at least `minimum`.
+    /// - Throws: `ValidationError(message)` when one is missing, not an integer, or too small.
+    static func integers(_ text: String, atLeast minimum: Int, or message: String) throws -> [Int] {
+        let values = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ ($0 ?? minimum - 1) >= minimum }) else { throw ValidationError(message) }
         return values.map { $0! }
     }
 

@@ -55,11 +55,13 @@ struct SearchReport: Codable, Equatable {
         init(cell: AlignmentGrid.Cell, results: [(run: String, result: AlignmentResult)]) {
             site = cell.site
             subspaceSize = cell.subspaceSize
-            iia = results.reduce(into: [:]) { $0.merge($1.result.iia) { first, _ in first } }
-            controls = AlignmentControls(
-                identityBasis: results.reduce(into: [:]) { $0.merge($1.result.controls.identityBasis) { first, _ in first } },
-                randomRotation: results.reduce(into: [:]) { $0.merge($1.result.controls.randomRotation) { first, _ in first } },
-                randomNetwork: results.reduce(into: [:]) { $0.merge($1.result.controls.randomNetwork) { first, _ in first } })
+            // Each DAS run scores its own splits; together they cover the cell's.
+            func combined(_ scores: (AlignmentResult) -> AccuracyBySplit) -> AccuracyBySplit {
+                results.reduce(into: [:]) { $0.merge(scores($1.result)) { first, _ in first } }
+            }
+            iia = combined(\.iia)
+            controls = AlignmentControls(identityBasis: combined(\.controls.identityBasis), randomRotation: combined(\.controls.randomRotation),
+                                         randomNetwork: combined(\.controls.randomNetwork))
             epochLosses = Dictionary(uniqueKeysWithValues: results.map { ($0.run, $0.result.epochLosses) })
             orthonormalityError = results.compactMap(\.result.orthonormalityError).max()
         }

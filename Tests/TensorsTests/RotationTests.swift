@@ -43,6 +43,22 @@ import TestSupport
         #expect(close(try rotation.unrotate(rotation.rotate(h)).scalars, h.scalars, tolerance: 1e-5))
     }
 
+    @Test func projectedGradientIsTangentToOrthonormalRows() throws {
+        // The tangent space at R: directions G with G Rᵀ + R Gᵀ = 0; directions of the form S R (S symmetric) are removed.
+        let rotation = try Rotation(rank: 3, dimension: 7, seed: 20)
+        let loss = try (rotation.rotate(Tensor.normal(shape: [5, 7], seed: 21)) * Tensor.normal(shape: [5, 3], seed: 22)).sum()
+        try loss.backward()
+        let before = try #require(rotation.matrix.gradient)
+        try rotation.projectGradientOntoTangentSpace()
+        let projected = try #require(rotation.matrix.gradient)
+        let inner = try Tensor.matmul(projected, rotation.matrix.detached(), transposeB: true)
+        #expect(close(try (inner + inner.transposed()).scalars, [Float](repeating: 0, count: 9), tolerance: 1e-5))
+        // Projecting twice changes nothing more, and a tangent part was there to keep.
+        try rotation.projectGradientOntoTangentSpace()
+        #expect(close(rotation.matrix.gradient!.scalars, projected.scalars, tolerance: 1e-6))
+        #expect(projected.scalars != before.scalars)
+    }
+
     @Test func invalidSizesAndNonFiniteEntriesThrow() throws {
         #expect(throws: TensorError.self) { try Rotation(rank: 5, dimension: 4, seed: 1) }
         #expect(throws: TensorError.self) { try Rotation(rank: 0, dimension: 4, seed: 1) }

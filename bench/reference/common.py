@@ -541,6 +541,15 @@ def batches(count: int, batch_size: int, limit: int):
     return out
 
 
+def run(main) -> None:
+    """Runs a script's main; a ReferenceError becomes one line on stderr and exit status 1."""
+    try:
+        main()
+    except ReferenceError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)
+
+
 def print_json(payload: dict) -> None:
     sys.stdout.write(json.dumps(payload) + "\n")
     sys.stdout.flush()

@@ -100,8 +100,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except common.ReferenceError as error:
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(1)
+    common.run(main)

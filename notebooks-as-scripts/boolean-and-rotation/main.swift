@@ -11,12 +11,9 @@ import Tensors
 
 LinearAlgebraBackend.selectKernelsForThisProcessor()
 
-let arguments = CommandLine.arguments
-func value(of flag: String) -> String? {
-    arguments.firstIndex(of: flag).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
-}
-let outputDirectory = URL(fileURLWithPath: value(of: "--out") ?? "boolean-and-output")
-let seed = UInt64(value(of: "--seed") ?? "0") ?? 0
+let flags = NotebookFlags()
+let outputDirectory = URL(fileURLWithPath: flags.value(of: "--out") ?? "boolean-and-output")
+let seed = UInt64(flags.value(of: "--seed") ?? "0") ?? 0
 let splits = ["A", "B", "A+B"]
 
 func row(_ name: String, _ iia: [String: Double]) -> [String] {

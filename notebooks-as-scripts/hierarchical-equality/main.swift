@@ -18,14 +18,11 @@ import Reports
 import Tensors
 
 LinearAlgebraBackend.selectKernelsForThisProcessor()
-let arguments = CommandLine.arguments
-func value(of flag: String) -> String? {
-    arguments.firstIndex(of: flag).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
-}
-let outputDirectory = URL(fileURLWithPath: value(of: "--out") ?? "hierarchical-equality-output")
-let seedCount = Int(value(of: "--seeds") ?? "5") ?? 5
-let threads = Int(value(of: "--threads") ?? "1") ?? 1
-let runsPyvene = !arguments.contains("--skip-pyvene")
+let flags = NotebookFlags()
+let outputDirectory = URL(fileURLWithPath: flags.value(of: "--out") ?? "hierarchical-equality-output")
+let seedCount = Int(flags.value(of: "--seeds") ?? "5") ?? 5
+let threads = Int(flags.value(of: "--threads") ?? "1") ?? 1
+let runsPyvene = !flags.contains("--skip-pyvene")
 LinearAlgebraBackend.threadCount = threads
 try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
 let task = try CausalTask.hierarchicalEquality()
@@ -67,7 +64,8 @@ print("Labels the interventions change: \(splits.map { "\($0) \(format(mixedResu
 // MARK: Part 2
 
 let recipe = HierarchicalEquality.NetworkRecipe.standard
-let perSet = 6400, testCount = 2000, equalEpochs = 5, batchSize = 64, learningRate: Float = 0.001
+let perSet = 6400, testCount = 2000, equalEpochs = 5, batchSize = 64, learningRate: Float = 0.01
+let pyveneLearningRates: [Float] = [0.001, 0.01]
 let equalSteps = equalEpochs * (3 * perSet / batchSize)
 let pushedEpochs = 20, restarts = 4
 print("""
@@ -75,15 +73,16 @@ print("""
 Part 2: trained networks. For each of \(seedCount) seeds, a ReLU MLP 16-\(recipe.hiddenDimensions.map(String.init).joined(separator: "-"))-2 is trained on
 \(recipe.trainingExamples) examples (\(recipe.epochs) epochs, Adam, lr \(recipe.learningRate)). At each hidden layer, DAS aligns WX with rotated
 coordinates 0..7 and YZ with 8..15, trained on \(perSet) counterfactuals for each of WX, YZ and both
-(\(3 * perSet) in all), batch \(batchSize), Adam lr \(learningRate) held constant, \(equalSteps) steps; pyvene 0.1.8 gets the same
-network, data, batch, learning rate and steps. IIA is on \(testCount) held-out examples per split.
+(\(3 * perSet) in all), batch \(batchSize), \(equalSteps) steps: ours with Adam at lr \(learningRate) decaying linearly (its default),
+pyvene 0.1.8 with the same network, data, batch and steps, and Adam at a constant lr of 0.001 (its tutorial's) and
+of 0.01; the better of the two counts. IIA is on \(testCount) held-out examples per split.
 
 """)
 let python = URL(fileURLWithPath: ".venv-reference/bin/python")
 let pyveneAvailable = runsPyvene && FileManager.default.isExecutableFile(atPath: python.path)
 if runsPyvene && !pyveneAvailable { print("(pyvene not run: \(python.path) is missing; run `bash bench/reference/setup.sh`.)\n") }
 
-func pyveneIIA(network: URL, train: URL, tests: [URL], seed: UInt64) throws -> [String: Double] {
+func pyveneIIA(network: URL, train: URL, tests: [URL], seed: UInt64, learningRate: Float) throws -> [String: Double] {
     let process = Process()
     process.executableURL = python
     process.arguments = ["scripts/pyvene_das_iia.py", "--model", network.path, "--train", train.path] + tests.flatMap { ["--test", $0.path] }
@@ -122,14 +121,16 @@ for seed in 0..<UInt64(seedCount) {
             try test.write(to: url, site: site, subspaceSizes: HierarchicalEquality.subspaceSizes)
             return url
         }
-        var equalConfiguration = HierarchicalEquality.configuration(site: site, epochs: equalEpochs, batchSize: batchSize, learningRate: learningRate, seed: seed)
-        equalConfiguration.decaysLearningRate = false
+        let equalConfiguration = HierarchicalEquality.configuration(site: site, epochs: equalEpochs, batchSize: batchSize, learningRate: learningRate, seed: seed)
         let (equal, _) = try DistributedAlignmentSearch.alignWithControls(network: network, configuration: equalConfiguration,
                                                                           training: data.training, tests: data.tests, randomNetworkSeed: 1000 + seed)
-        let pyvene = pyveneAvailable ? try pyveneIIA(network: directory.appendingPathComponent("network"), train: trainURL, tests: testURLs, seed: seed)
-            .reduce(into: [String: Double]()) { result, entry in
-                if let split = splits.first(where: { entry.key == "test-\(site)-\($0).safetensors" }) { result[split] = entry.value }
-            } : nil
+        // pyvene's better learning rate on the headline split, with its scores on every split.
+        let pyvene = pyveneAvailable ? try pyveneLearningRates.map { rate in
+            try pyveneIIA(network: directory.appendingPathComponent("network"), train: trainURL, tests: testURLs, seed: seed, learningRate: rate)
+                .reduce(into: [String: Double]()) { result, entry in
+                    if let split = splits.first(where: { entry.key == "test-\(site)-\($0).safetensors" }) { result[split] = entry.value }
+                }
+        }.max { ($0["WX+YZ"] ?? 0) < ($1["WX+YZ"] ?? 0) } : nil
         let pushedConfiguration = HierarchicalEquality.configuration(site: site, epochs: pushedEpochs, batchSize: batchSize, learningRate: 0.01, seed: seed)
         let (pushed, _) = try DistributedAlignmentSearch.alignWithControls(network: network, configuration: pushedConfiguration, training: data.training,
                                                                            tests: data.tests, randomNetworkSeed: 1000 + seed, restarts: restarts)
@@ -145,7 +146,7 @@ func tableRow(_ row: LayerRow) -> [String] {
     return ["\(row.seed)", "layer.\(row.layer)", triple(row.equal.iia), triple(row.pyvene), triple(row.pushed.iia),
             triple(controls.identityBasis), triple(controls.randomRotation), triple(controls.randomNetwork)]
 }
-print(TextTable(header: ["seed", "site", "DAS, equal steps", "pyvene, equal steps", "DAS, longer + restarts", "neurons", "random rotation", "random network"],
+print(TextTable(header: ["seed", "site", "DAS, equal steps", "pyvene (better lr), equal steps", "DAS, longer + restarts", "neurons", "random rotation", "random network"],
                 rows: rows.map(tableRow)).rendered)
 
 let layerZero = rows.filter { $0.layer == 0 }

@@ -11,15 +11,12 @@ import Reports
 import Tensors
 
 LinearAlgebraBackend.selectKernelsForThisProcessor()
-let arguments = CommandLine.arguments
-func value(of flag: String) -> String? {
-    arguments.firstIndex(of: flag).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
-}
-let outputDirectory = URL(fileURLWithPath: value(of: "--out") ?? "sum-of-three-output")
-let seed = UInt64(value(of: "--seed") ?? "0") ?? 0
+let flags = NotebookFlags()
+let outputDirectory = URL(fileURLWithPath: flags.value(of: "--out") ?? "sum-of-three-output")
+let seed = UInt64(flags.value(of: "--seed") ?? "0") ?? 0
 let sizes = [1, 2, 4, 8, 16]
-let hidden = (value(of: "--hidden") ?? "24,24").split(separator: ",").compactMap { Int($0) }
-let dasEpochs = Int(value(of: "--das-epochs") ?? "5") ?? 5
+let hidden = (flags.value(of: "--hidden") ?? "24,24").split(separator: ",").compactMap { Int($0) }
+let dasEpochs = Int(flags.value(of: "--das-epochs") ?? "5") ?? 5
 
 print("""
 == Sum of three digits (seed \(seed)) ==

@@ -43,6 +43,17 @@ public final class Rotation {
         try LAPACK.orthonormalizeRows(&matrix.scalars, rows: rank, columns: dimension)
     }
 
+    /// Replaces the accumulated gradient `G` of `R` by its projection onto the tangent space of the
+    /// manifold of orthonormal rows at `R`: `G − sym(G Rᵀ) R`, with `sym(A) = (A + Aᵀ) / 2`. The part
+    /// removed only stretches `R`'s rows, which the retraction undoes anyway; left in, it would
+    /// inflate an adaptive optimizer's estimate of the gradient's scale.
+    public func projectGradientOntoTangentSpace() throws {
+        guard let gradient = matrix.gradient else { return }
+        let inner = try Tensor.matmul(gradient, matrix.detached(), transposeB: true)
+        let symmetric = try (inner + inner.transposed()) * 0.5
+        matrix.gradient = try gradient - Tensor.matmul(symmetric, matrix.detached())
+    }
+
     /// `max |R Rᵀ − I|`, computed in Float64: 0 for exactly orthonormal rows.
     public var orthonormalityError: Float {
         LAPACK.orthonormalityError(matrix.scalars, rows: rank, columns: dimension)

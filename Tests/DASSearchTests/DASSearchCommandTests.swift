@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+
+/// End-to-end tests of the built `das-search` executable: exit codes and messages for bad input,
+/// each task at a reduced size, determinism, and sharding.
+@Suite(.serialized) struct DASSearchCommandTests {
+    /// The executable, built beside this test bundle.
+    static let executable: URL = {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("das-search").path), directory.path != "/" {
+            directory = directory.deletingLastPathComponent()
+        }
+        return directory.appendingPathComponent("das-search")
+    }()
+
+    struct Run {
+        let status: Int32
+        let standardOutput: String
+        let standardError: String
+    }
+
+    func run(_ arguments: [String]) throws -> Run {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        let (output, error) = (Pipe(), Pipe())
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
+                   standardError: String(decoding: errorData, as: UTF8.self))
+    }
+
+    func temporaryDirectory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("das-search-\(UUID().uuidString)").path
+    }
+
+    /// A report without its timings, as a JSON object.
+    func reportWithoutTimings(_ path: String) throws -> [String: Any] {
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        object["timings"] = nil
+        return object
+    }
+
+    func canonical(_ object: [String: Any]) throws -> Data {
+        try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
+
+    let small = ["--train-size", "200", "--test-size", "100", "--epochs", "2", "--quiet"]
+
+    @Test func badInputGivesOneLineAndTheRightExitCode() throws {
+        let out = temporaryDirectory()
+        let cases: [([String], Int32, String)] = [
+            (["--task", "parity"], 2, "unknown task 'parity'"),
+            (["--method", "magic"], 2, "unknown method 'magic'"),
+            (["--shard", "4/3"], 2, "--shard must be k/n"),
+            (["--dims", "0,2"], 2, "--dims must be"),
+            (["--task", "boolean-and", "--layers", "7", "--out", out] + small, 2, "layer 7 is outside the network"),
+            (["--task", "boolean-and", "--dims", "3", "--out", out] + small, 2, "size 3 does not fit layer.0"),
+            (["--model", "/nonexistent/network", "--out", out] + small, 1, "/nonexistent/network"),
+        ]
+        for (arguments, status, message) in cases {
+            let result = try run(arguments)
+            #expect(result.status == status, "\(arguments): status \(result.status), stderr \(result.standardError)")
+            let lines = result.standardError.split(separator: "\n")
+            #expect(lines.count == 1, "\(arguments): \(result.standardError)")
+            #expect(result.standardError.contains(message), "\(arguments): \(result.standardError)")
+        }
+    }
+
+    @Test func aModelOfTheWrongShapeIsRejected() throws {
+        let out = temporaryDirectory()
+        // Train a boolean-AND network (2 inputs), then hand it to the sum task (30 inputs).
+        #expect(try run(["--task", "boolean-and", "--out", out] + small).status == 0)
+        let cached = try #require(try FileManager.default.contentsOfDirectory(atPath: out + "/networks").first)
+        let result = try run(["--task", "sum", "--model", out + "/networks/" + cached, "--out", out] + small)
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("takes 2 inputs") && result.standardError.contains("needs 30"))
+    }
+
+    @Test func helpTeachesTheFlags() throws {
+        let result = try run(["search", "--help"])
+        #expect(result.status == 0)
+        for flag in ["--task", "--model", "--layers", "--dims", "--method", "--epochs", "--batch-size", "--lr", "--train-size",
+                     "--test-size", "--seed", "--out", "--json", "--svg", "--quiet", "--shard"] {
+            #expect(result.standardOutput.contains(flag), "--help lacks \(flag)")
+        }
+    }
+
+    @Test(arguments: ["boolean-and", "sum", "hierarchical-equality"])
+    func eachTaskRunsAndReportsItsHeadline(task: String) throws {
+        let out = temporaryDirectory()
+        let dims = task == "hierarchical-equality" ? ["--dims", "8", "--layers", "0"] : ["--dims", "1"]
+        let result = try run(["--task", task, "--out", out, "--train-size", "600", "--test-size", "200", "--epochs", "5", "--quiet"] + dims)
+        #expect(result.status == 0, "\(result.standardError)")
+        let report = try reportWithoutTimings(out + "/report.json")
+        #expect(report["schema"] as? String == "interchange.das-search" && report["version"] as? Int == 1)
+        let cells = try #require(report["cells"] as? [[String: Any]])
+        #expect(!cells.isEmpty)
+        let best = try #require(report["best"] as? [String: Any])
+        let iia = try #require(best["iia"] as? Double)
+        let controls = try #require(cells.first?["controls"] as? [String: [String: Double]])
+        let split = try #require(best["split"] as? String)
+        switch task {
+        case "boolean-and":
+            // A 4-4 MLP trained on AND may merge the inputs it does not need apart (0∧1 = 1∧0 = 0∧0), so A and B
+            // need not be recoverable; DAS still does at least as well as the neurons.
+            #expect(iia >= (controls["identityBasis"]?[split] ?? 1))
+        case "hierarchical-equality":
+            #expect(iia > 0.75)
+            #expect(iia > (controls["identityBasis"]?[split] ?? 1) + 0.1)
+        default:
+            #expect(iia > (controls["randomNetwork"]?[split] ?? 1))
+        }
+        #expect(FileManager.default.fileExists(atPath: out + "/heatmap.svg"))
+        #expect(FileManager.default.fileExists(atPath: out + "/heatmap.training-curve.svg"))
+    }
+
+    @Test func sameFlagsGiveTheSameReportAndShardsMergeIntoIt() throws {
+        let out = temporaryDirectory()
+        let common = ["--task", "sum", "--dims", "1,2,4", "--out", out] + small
+        #expect(try run(common + ["--json", out + "/whole.json"]).status == 0)
+        #expect(try run(common + ["--json", out + "/again.json"]).status == 0)
+        #expect(try canonical(reportWithoutTimings(out + "/whole.json")) == canonical(reportWithoutTimings(out + "/again.json")))
+        // Byte-identical too, once the timings field is set aside.
+        func bytesWithoutTimings(_ path: String) throws -> String {
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            return String(text[..<(text.range(of: "\"timings\"")?.lowerBound ?? text.endIndex)])
+        }
+        #expect(try bytesWithoutTimings(out + "/whole.json") == bytesWithoutTimings(out + "/again.json"))
+
+        for shard in 1...3 {
+            #expect(try run(common + ["--shard", "\(shard)/3", "--json", out + "/part\(shard).json"]).status == 0)
+        }
+        let merge = try run(["merge", out + "/part1.json", out + "/part2.json", out + "/part3.json", "--json", out + "/merged.json"])
+        #expect(merge.status == 0, "\(merge.standardError)")
+        #expect(try canonical(reportWithoutTimings(out + "/merged.json")) == canonical(reportWithoutTimings(out + "/whole.json")))
+        let missing = try run(["merge", out + "/part1.json", out + "/part3.json", "--json", out + "/bad.json"])
+        #expect(missing.status == 2 && missing.standardError.contains("exactly once"))
+    }
+}
