@@ -52,7 +52,7 @@ public final class RotatedSpaceIntervention: Intervention {
 
     /// Projects the rotation's gradient onto the tangent space of orthonormal rows (when it trains).
     public func willStep() throws {
-        if trainsRotation { try rotation.projectGradientOntoTangentSpace() }
+        if trainsRotation { rotation.projectGradientOntoTangentSpace() }
     }
 
     /// Retracts the rotation onto orthonormal rows (when it trains) and advances the mask's annealing.

@@ -15,7 +15,7 @@ struct Bench: ParsableCommand {
     )
 
     static func main() {
-        LinearAlgebraBackend.selectKernelsForThisProcessor()
+        LinearAlgebraBackend.prepareProcess()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -114,19 +114,29 @@ struct DASWorkload {
             try intervention.didStep()
         }
         for _ in 0..<5 { try step() }
-        let clock = ContinuousClock()
-        let elapsed = try clock.measure { for _ in 0..<steps { try step() } }
-        return Double(steps) / elapsed.seconds
+        return try DASWorkload.rate(steps: steps) { for _ in 0..<steps { try step() } }
     }
 
-    /// Steps per second of `DistributedAlignmentSearch.train`, one-time caching included.
+    /// Steps per second of `body`, which takes `steps` steps, run again until half a second has
+    /// passed so that short workloads are timed over enough work.
+    static func rate(steps: Int, _ body: () throws -> Void) throws -> Double {
+        let clock = ContinuousClock()
+        var (elapsed, taken) = (Duration.zero, 0)
+        while elapsed < .milliseconds(500) {
+            elapsed += try clock.measure(body)
+            taken += steps
+        }
+        return Double(taken) / elapsed.seconds
+    }
+
+    /// Steps per second of `DistributedAlignmentSearch.train`, its one-time caching included.
     func trainerStepsPerSecond(steps: Int) throws -> Double {
         var configuration = configuration
         configuration.epochs = steps
-        let search = try DistributedAlignmentSearch(network: network, configuration: configuration)
-        let clock = ContinuousClock()
-        let elapsed = try clock.measure { try search.train(on: data) }
-        return Double(search.stepCount(forExamples: data.count)) / elapsed.seconds
+        let stepsPerRun = try DistributedAlignmentSearch(network: network, configuration: configuration).stepCount(forExamples: data.count)
+        return try DASWorkload.rate(steps: stepsPerRun) {
+            try DistributedAlignmentSearch(network: network, configuration: configuration).train(on: data)
+        }
     }
 }
 

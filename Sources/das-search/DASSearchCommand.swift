@@ -32,7 +32,7 @@ struct DASSearchCommand: ParsableCommand {
 
     /// Parses and runs; errors print one line on stderr and exit with 2 (usage) or 1 (runtime).
     static func main() {
-        LinearAlgebraBackend.selectKernelsForThisProcessor()
+        LinearAlgebraBackend.prepareProcess()
         do {
             var command = try parseAsRoot()
             try command.run()

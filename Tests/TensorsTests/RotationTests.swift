@@ -49,12 +49,12 @@ import TestSupport
         let loss = try (rotation.rotate(Tensor.normal(shape: [5, 7], seed: 21)) * Tensor.normal(shape: [5, 3], seed: 22)).sum()
         try loss.backward()
         let before = try #require(rotation.matrix.gradient)
-        try rotation.projectGradientOntoTangentSpace()
+        rotation.projectGradientOntoTangentSpace()
         let projected = try #require(rotation.matrix.gradient)
         let inner = try Tensor.matmul(projected, rotation.matrix.detached(), transposeB: true)
         #expect(close(try (inner + inner.transposed()).scalars, [Float](repeating: 0, count: 9), tolerance: 1e-5))
         // Projecting twice changes nothing more, and a tangent part was there to keep.
-        try rotation.projectGradientOntoTangentSpace()
+        rotation.projectGradientOntoTangentSpace()
         #expect(close(rotation.matrix.gradient!.scalars, projected.scalars, tolerance: 1e-6))
         #expect(projected.scalars != before.scalars)
     }

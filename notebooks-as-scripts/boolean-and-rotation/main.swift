@@ -9,7 +9,7 @@ import Foundation
 import Reports
 import Tensors
 
-LinearAlgebraBackend.selectKernelsForThisProcessor()
+LinearAlgebraBackend.prepareProcess()
 
 let flags = NotebookFlags()
 let outputDirectory = URL(fileURLWithPath: flags.value(of: "--out") ?? "boolean-and-output")

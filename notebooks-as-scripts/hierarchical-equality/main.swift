@@ -17,7 +17,7 @@ import Networks
 import Reports
 import Tensors
 
-LinearAlgebraBackend.selectKernelsForThisProcessor()
+LinearAlgebraBackend.prepareProcess()
 let flags = NotebookFlags()
 let outputDirectory = URL(fileURLWithPath: flags.value(of: "--out") ?? "hierarchical-equality-output")
 let seedCount = Int(flags.value(of: "--seeds") ?? "5") ?? 5
@@ -150,12 +150,17 @@ print(TextTable(header: ["seed", "site", "DAS, equal steps", "pyvene (better lr)
                 rows: rows.map(tableRow)).rendered)
 
 let layerZero = rows.filter { $0.layer == 0 }
-let dasAtLeastPyvene = layerZero.allSatisfy { row in row.pyvene.map { pyvene in splits.allSatisfy { (row.equal.iia[$0] ?? 0) >= (pyvene[$0] ?? 1) } } ?? false }
+// Per seed, ours minus pyvene: on the headline split (both variables), and the worst over all splits.
+let headlineGaps = layerZero.compactMap { row in row.pyvene.map { (row.equal.iia["WX+YZ"] ?? 0) - ($0["WX+YZ"] ?? 0) } }
+let worstGap = layerZero.compactMap { row in row.pyvene.map { pyvene in splits.map { (row.equal.iia[$0] ?? 0) - (pyvene[$0] ?? 0) }.min() ?? 0 } }.min()
+let standardError = (0.9 * 0.1 / Double(testCount)).squareRoot()
 print("""
 
 At layer.0, where the variables live:
   median IIA (WX+YZ), equal steps: DAS \(format(median(layerZero.map { $0.equal.iia["WX+YZ"] ?? 0 }))), pyvene \(pyveneAvailable ? format(median(layerZero.map { $0.pyvene?["WX+YZ"] ?? 0 })) : "not run")
-  DAS at least pyvene on every seed and split: \(pyveneAvailable ? (dasAtLeastPyvene ? "yes" : "NO") : "not run")
+  DAS minus pyvene on WX+YZ, seed by seed: \(pyveneAvailable ? headlineGaps.map { String(format: "%+.3f", $0) }.joined(separator: ", ") : "not run")\
+\(pyveneAvailable ? headlineGaps.allSatisfy({ $0 >= 0 }) ? " (at least pyvene's on every seed)" : " (BELOW pyvene on some seed)" : "")
+  worst DAS minus pyvene over every seed and split: \(worstGap.map { String(format: "%+.3f", $0) } ?? "not run") (one standard error of a split's IIA near 0.9: ±\(String(format: "%.3f", standardError)))
   median IIA with the longer schedule (\(pushedEpochs) epochs, lr 0.01 decaying, best of \(restarts) restarts by training loss): \(splits.map { split in "\(split) \(format(median(layerZero.map { $0.pushed.iia[split] ?? 0 })))" }.joined(separator: ", "))
   median of the controls (WX+YZ): neurons \(format(median(layerZero.map { $0.equal.controls.identityBasis["WX+YZ"] ?? 0 }))), random rotation \(format(median(layerZero.map { $0.equal.controls.randomRotation["WX+YZ"] ?? 0 }))), random network \(format(median(layerZero.map { $0.equal.controls.randomNetwork["WX+YZ"] ?? 0 })))
   network test accuracies: \((0..<UInt64(seedCount)).map { format(accuracies[$0]) }.joined(separator: ", "))

@@ -10,7 +10,7 @@ import Foundation
 import Reports
 import Tensors
 
-LinearAlgebraBackend.selectKernelsForThisProcessor()
+LinearAlgebraBackend.prepareProcess()
 let flags = NotebookFlags()
 let outputDirectory = URL(fileURLWithPath: flags.value(of: "--out") ?? "sum-of-three-output")
 let seed = UInt64(flags.value(of: "--seed") ?? "0") ?? 0

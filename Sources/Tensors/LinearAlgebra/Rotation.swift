@@ -47,11 +47,19 @@ public final class Rotation {
     /// manifold of orthonormal rows at `R`: `G − sym(G Rᵀ) R`, with `sym(A) = (A + Aᵀ) / 2`. The part
     /// removed only stretches `R`'s rows, which the retraction undoes anyway; left in, it would
     /// inflate an adaptive optimizer's estimate of the gradient's scale.
-    public func projectGradientOntoTangentSpace() throws {
+    public func projectGradientOntoTangentSpace() {
         guard let gradient = matrix.gradient else { return }
-        let inner = try Tensor.matmul(gradient, matrix.detached(), transposeB: true)
-        let symmetric = try (inner + inner.transposed()) * 0.5
-        matrix.gradient = try gradient - Tensor.matmul(symmetric, matrix.detached())
+        let (k, d) = (rank, dimension)
+        var symmetric = MatrixProductShape.rows(k, k, d).multiply(gradient.scalars, matrix.scalars)
+        for i in 0..<k {
+            for j in i..<k {
+                let mean = (symmetric[i * k + j] + symmetric[j * k + i]) / 2
+                (symmetric[i * k + j], symmetric[j * k + i]) = (mean, mean)
+            }
+        }
+        var projected = gradient.scalars
+        Kernels.subtract(MatrixProductShape.rows(k, d, k, transposeB: false).multiply(symmetric, matrix.scalars), from: &projected)
+        matrix.gradient = Tensor(validShape: gradient.shape, scalars: projected)
     }
 
     /// `max |R Rᵀ − I|`, computed in Float64: 0 for exactly orthonormal rows.
