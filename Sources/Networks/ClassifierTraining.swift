@@ -31,14 +31,14 @@ extension MultilayerPerceptron {
         let optimizer = Adam(parameters: parameters, learningRate: options.learningRate)
         var generator = SeededGenerator(seed: options.seed)
         var epochLosses: [Float] = []
-        for epoch in 0..<options.epochs {
+        for _ in 0..<options.epochs {
             let order = generator.permutation(of: 0..<labels.count)
             var total: Float = 0
             var batches = 0
             for start in stride(from: 0, to: order.count, by: max(options.batchSize, 1)) {
                 let rows = Array(order[start..<min(start + options.batchSize, order.count)])
                 let loss = try Tensor.crossEntropy(logits: self(inputs.gatherRows(rows)), labels: rows.map { labels[$0] })
-                guard loss.scalar.isFinite else { throw TrainingError.diverged(what: "classifier training", step: epoch) }
+                guard loss.scalar.isFinite else { throw TrainingError.diverged(what: "classifier training", step: optimizer.stepCount) }
                 try loss.backward()
                 optimizer.step()
                 optimizer.zeroGradients()
