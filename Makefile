@@ -35,4 +35,5 @@ bench: deps
 	$(SWIFT) build -c release --product bench
 	.build/release/bench matmul
 	.build/release/bench retract
-	.build/release/bench das
+	# One thread on both sides: at these 2- and 16-wide shapes a second thread slows Interchange and pyvene alike.
+	.build/release/bench das --threads 1
