@@ -1,0 +1,1 @@
+// Byte-level BPE tokenizers read from Hugging Face `tokenizer.json` files (being built).
