@@ -23,6 +23,7 @@ let package = Package(
         .target(name: "Networks", dependencies: ["Tensors", "Interventions"]),
         .target(name: "Tokenizers"),
         .target(name: "Transformers", dependencies: ["Tensors", "Interventions", "Networks", "Randomness"]),
+        .target(name: "ReFT", dependencies: ["Transformers", "Tokenizers", "Interventions", "Networks", "Tensors", "Randomness"]),
         .target(name: "CausalModels", dependencies: ["Randomness"]),
         .target(name: "Alignment", dependencies: ["Tensors", "Interventions", "Networks", "CausalModels"]),
         .target(name: "Reports"),
@@ -47,14 +48,20 @@ let package = Package(
             dependencies: ["Experiments", "Reports", "Alignment", "Tensors"],
             path: "notebooks-as-scripts/sum-of-three"
         ),
+        .target(name: "CommandLineSupport", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "das-search",
-            dependencies: ["Alignment", "Experiments", "Networks", "Interventions", "CausalModels", "Reports", "Tensors",
+            dependencies: ["CommandLineSupport", "Alignment", "Experiments", "Networks", "Interventions", "CausalModels", "Reports", "Tensors",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "bench",
-            dependencies: ["Tensors", "CLinearAlgebra", "Alignment", "Experiments", "Networks", "Interventions", "CausalModels",
+            dependencies: ["Tensors", "CLinearAlgebra", "Alignment", "Experiments", "Networks", "Interventions", "CausalModels", "Transformers", "Tokenizers",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "reft",
+            dependencies: ["CommandLineSupport", "Transformers", "Tokenizers", "Networks", "Interventions", "Tensors",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(name: "TestSupport", dependencies: ["Tensors"], path: "Tests/TestSupport"),
@@ -65,6 +72,8 @@ let package = Package(
         .testTarget(name: "CausalModelsTests", dependencies: ["CausalModels"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
         .testTarget(name: "TransformersTests", dependencies: ["Transformers", "Networks", "Interventions", "Tensors", "TestSupport"]),
+        .testTarget(name: "ReftCommandTests", dependencies: ["reft", "Networks"]),
+        .testTarget(name: "ReFTTests", dependencies: ["ReFT", "Transformers", "Interventions", "Networks", "Tensors", "TestSupport"]),
         .testTarget(name: "DASSearchTests", dependencies: ["das-search"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Alignment", "Interventions", "CausalModels"]),
         .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Networks", "Interventions", "CausalModels", "Tensors", "TestSupport"]),

@@ -13,7 +13,8 @@ public final class InterchangeIntervention: Intervention {
 
     public var name: String { "interchange on \(dimensions.map { "\($0.count)" }.joined(separator: "+")) of \(width) dimensions" }
     public var sourceCount: Int { dimensions.count }
-    public var parameters: [Tensor] { [] }
+    /// None: the masks are constants, so it has no parameters.
+    public var moduleChildren: [(label: String, value: Any)] { [] }
 
     /// An interchange writing `dimensions[v]` from source `v`.
     /// - Throws: `InterventionError.invalidSubspace` for a dimension outside `0..<width`, or one used twice.
@@ -47,7 +48,8 @@ public final class ZeroIntervention: Intervention {
 
     public var name: String { "zero \(dimensions.count) of \(width) dimensions" }
     public var sourceCount: Int { 0 }
-    public var parameters: [Tensor] { [] }
+    /// None: the mask is a constant, so it has no parameters.
+    public var moduleChildren: [(label: String, value: Any)] { [] }
 
     /// - Throws: `InterventionError.invalidSubspace` for a dimension outside `0..<width`.
     public init(width: Int, dimensions: [Int]) throws {
@@ -67,7 +69,6 @@ public final class AdditionIntervention: Intervention {
     public let width: Int
     public var name: String { "add source" }
     public var sourceCount: Int { 1 }
-    public var parameters: [Tensor] { [] }
 
     public init(width: Int) {
         self.width = width
@@ -87,7 +88,8 @@ public final class CollectIntervention: Intervention {
 
     public var name: String { "collect" }
     public var sourceCount: Int { 0 }
-    public var parameters: [Tensor] { [] }
+    /// None: what it collected is an output, not a parameter.
+    public var moduleChildren: [(label: String, value: Any)] { [] }
 
     public init(width: Int) {
         self.width = width

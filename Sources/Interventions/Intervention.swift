@@ -4,8 +4,12 @@ import Tensors
 ///
 /// `apply(base:sources:)` takes the base run's rows `h` (`[n, width]`) and one source
 /// representation per variable (`[n, width]` each, from source runs at the same site) and returns
-/// the edited rows. Gradients flow to `parameters` (and through `h` and the sources).
-public protocol Intervention: AnyObject {
+/// the edited rows. Gradients flow to its parameters (and through `h` and the sources).
+///
+/// An intervention is a `Module`: its parameters are its learned tensors, named by property path
+/// (`rotation.matrix`, `mask.boundaries`), found, frozen and loaded like a network's. Constants
+/// (fixed masks, an untrained rotation) are not parameters.
+public protocol Intervention: Module {
     /// A short name for reports and errors, e.g. `rotated interchange (k = 16)`.
     var name: String { get }
 
@@ -14,9 +18,6 @@ public protocol Intervention: AnyObject {
 
     /// How many source representations `apply` takes (one per variable; 0 for source-free ones).
     var sourceCount: Int { get }
-
-    /// The tensors training updates; empty when nothing is learned.
-    var parameters: [Tensor] { get }
 
     /// The edited representation, `[n, width]`.
     /// - Throws: `InterventionError` when the sources' count or shapes do not fit, `TensorError` otherwise.

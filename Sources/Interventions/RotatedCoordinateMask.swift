@@ -2,16 +2,14 @@ import Foundation
 import Tensors
 
 /// The masks `M_v` of a `RotatedSpaceIntervention`: for each variable, a `[rank]` vector of weights
-/// in 0...1 over the rotated coordinates.
-public protocol RotatedCoordinateMask: AnyObject {
+/// in 0...1 over the rotated coordinates. A `Module`: learned masks have parameters.
+public protocol RotatedCoordinateMask: Module {
     /// A short name for reports.
     var name: String { get }
     /// The number of rotated coordinates `k` the masks cover.
     var rank: Int { get }
     /// The number of variables (and so of sources).
     var variableCount: Int { get }
-    /// Learned parameters of the mask, if any.
-    var parameters: [Tensor] { get }
     /// One `[rank]` mask per variable, on the tape when the mask learns.
     func masks() throws -> [Tensor]
     /// Called after every optimizer step (annealing).
@@ -28,7 +26,8 @@ public final class SubspacePartition: RotatedCoordinateMask {
 
     public var name: String { "interchange of subspaces \(sizes.map(String.init).joined(separator: "+"))" }
     public var variableCount: Int { sizes.count }
-    public var parameters: [Tensor] { [] }
+    /// None: the partition is fixed, so it has no parameters.
+    public var moduleChildren: [(label: String, value: Any)] { [] }
 
     /// - Throws: `InterventionError.invalidSubspace` when a size is not positive or they add up to more than `rank`.
     public init(sizes: [Int], rank: Int) throws {
@@ -85,7 +84,8 @@ public final class BoundlessMask: RotatedCoordinateMask {
 
     public var name: String { "boundless interchange" }
     public var variableCount: Int { 1 }
-    public var parameters: [Tensor] { [boundaries] }
+    /// `boundaries`, its one parameter (the coordinate indices are constants).
+    public var moduleChildren: [(label: String, value: Any)] { [(label: "boundaries", value: boundaries)] }
 
     /// The current temperature.
     public var temperature: Float { schedule.temperature(atStep: step) }
@@ -128,7 +128,6 @@ public final class SigmoidMask: RotatedCoordinateMask {
 
     public var name: String { "sigmoid-mask interchange" }
     public var variableCount: Int { 1 }
-    public var parameters: [Tensor] { [logits] }
 
     /// The current temperature.
     public var temperature: Float { schedule.temperature(atStep: step) }

@@ -19,7 +19,11 @@ public final class RotatedSpaceIntervention: Intervention {
     public var width: Int { rotation.dimension }
     public var sourceCount: Int { mask.variableCount }
     public var name: String { "\(mask.name) in a rotated basis (k = \(rotation.rank), d = \(rotation.dimension))" }
-    public var parameters: [Tensor] { (trainsRotation ? [rotation.matrix] : []) + mask.parameters }
+    /// `rotation` (parameter `rotation.matrix`) when it trains, then `mask` (`mask.boundaries`,
+    /// `mask.logits` for learned masks). An untrained rotation is a constant, not a parameter.
+    public var moduleChildren: [(label: String, value: Any)] {
+        (trainsRotation ? [(label: "rotation", value: rotation as Any)] : []) + [(label: "mask", value: mask as Any)]
+    }
 
     /// A DII with the given rotation and mask.
     /// - Throws: `InterventionError.invalidSubspace` when the mask is built for another rank than `rotation.rank`.

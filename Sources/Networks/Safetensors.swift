@@ -54,75 +54,34 @@ public struct SafetensorsArchive {
 }
 
 extension SafetensorsArchive {
-    /// Reads a safetensors file.
+    /// Reads a safetensors file: the file is memory-mapped and each tensor converted straight from
+    /// the mapped bytes (the Float32 arrays are the only copy).
     /// - Throws: `SafetensorsError` naming the file (and the tensor) for anything malformed.
     public init(contentsOf url: URL) throws {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw SafetensorsError.unreadable(file: url.path, reason: error.localizedDescription)
-        }
-        try self.init(data: data, origin: url.path)
+        let file = try MappedFile(url: url)
+        self = try file.withBytes { try SafetensorsArchive(bytes: $0, origin: url.path, release: file.release) }
     }
 
     /// Parses safetensors bytes; `origin` names them in errors.
+    /// - Throws: `SafetensorsError` naming `origin` (and the tensor) for anything malformed.
     public init(data: Data, origin: String = "<memory>") throws {
-        let bytes = [UInt8](data)
-        guard bytes.count >= 8 else {
-            throw SafetensorsError.truncated(file: origin, reason: "\(bytes.count) bytes, fewer than the 8-byte header length")
-        }
-        let headerLength = (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[$1]) << (8 * UInt64($1)) }
-        guard headerLength <= UInt64(bytes.count - 8) else {
-            throw SafetensorsError.truncated(file: origin, reason: "header length \(headerLength) exceeds the \(bytes.count - 8) bytes after it")
-        }
-        let dataStart = 8 + Int(headerLength)
-        let header: [String: Any]
-        do {
-            guard let object = try JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart])) as? [String: Any] else {
-                throw SafetensorsError.invalidHeader(file: origin, reason: "the header is not a JSON object")
-            }
-            header = object
-        } catch let error as SafetensorsError {
-            throw error
-        } catch {
-            throw SafetensorsError.invalidHeader(file: origin, reason: "the header is not valid JSON")
-        }
-        self.init()
+        self = try data.withUnsafeBytes { try SafetensorsArchive(bytes: $0, origin: origin) }
+    }
+
+    /// Parses safetensors bytes through the validating header parser: every float tensor (F32,
+    /// F16, BF16) into Float32, every I64 / I32 tensor into integers, other dtypes an error.
+    /// `release` is told each tensor's bytes once they are converted.
+    init(bytes: UnsafeRawBufferPointer, origin: String, release: (Range<Int>) -> Void = { _ in }) throws {
+        let header = try SafetensorsHeader(parsing: bytes, file: origin)
+        self.init(metadata: header.metadata)
         self.origin = origin
-        if let metadata = header["__metadata__"] {
-            guard let strings = metadata as? [String: String] else {
-                throw SafetensorsError.invalidHeader(file: origin, reason: "__metadata__ must map strings to strings")
+        for entry in header.entries {
+            if entry.dtype.isInteger {
+                integerTensors[entry.name] = IntegerTensor(shape: entry.shape, values: try header.integers(entry, in: bytes))
+            } else {
+                tensors[entry.name] = try Tensor(shape: entry.shape, scalars: header.floats(entry, in: bytes))
             }
-            self.metadata = strings
-        }
-        let dataLength = bytes.count - dataStart
-        for (name, value) in header where name != "__metadata__" {
-            guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
-                  let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2 else {
-                throw SafetensorsError.invalidTensor(file: origin, tensor: name, reason: "entry needs dtype (string), shape (integers) and data_offsets ([begin, end])")
-            }
-            guard let width = SafetensorsArchive.byteWidth[dtype] else {
-                throw SafetensorsError.unsupportedDType(file: origin, tensor: name, dtype: dtype)
-            }
-            guard shape.allSatisfy({ $0 >= 0 }) else {
-                throw SafetensorsError.invalidTensor(file: origin, tensor: name, reason: "shape \(shape) has a negative dimension")
-            }
-            let (begin, end) = (offsets[0], offsets[1])
-            guard 0 <= begin, begin <= end, end <= dataLength else {
-                throw SafetensorsError.invalidTensor(file: origin, tensor: name, reason: "data_offsets [\(begin), \(end)] leave the \(dataLength) data bytes")
-            }
-            let count = shape.reduce(1, *)
-            guard end - begin == count * width else {
-                throw SafetensorsError.invalidTensor(
-                    file: origin, tensor: name,
-                    reason: "shape \(shape) of \(dtype) needs \(count * width) bytes, data_offsets give \(end - begin)")
-            }
-            let raw = bytes[(dataStart + begin)..<(dataStart + end)]
-            switch dtype {
-            case "I64", "I32":
-                integerTensors[name] = IntegerTensor(shape: shape, values: SafetensorsArchive.integers(raw, width: width))
-            default:
-                tensors[name] = try Tensor(shape: shape, scalars: SafetensorsArchive.floats(raw, dtype: dtype))
-            }
+            release(entry.bytes)
         }
     }
 
@@ -160,30 +119,6 @@ extension SafetensorsArchive {
             try serialized().write(to: url, options: .atomic)
         } catch {
             throw SafetensorsError.unreadable(file: url.path, reason: "cannot write: \(error.localizedDescription)")
-        }
-    }
-
-    private static let byteWidth = ["F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4]
-
-    private static func floats(_ raw: ArraySlice<UInt8>, dtype: String) -> [Float] {
-        raw.withUnsafeBytes { buffer in
-            switch dtype {
-            case "F16":
-                return (0..<(buffer.count / 2)).map { Float(Float16(bitPattern: UInt16(littleEndian: buffer.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)))) }
-            case "BF16":
-                return (0..<(buffer.count / 2)).map { Float(bitPattern: UInt32(UInt16(littleEndian: buffer.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) << 16) }
-            default:
-                return (0..<(buffer.count / 4)).map { Float(bitPattern: UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
-            }
-        }
-    }
-
-    private static func integers(_ raw: ArraySlice<UInt8>, width: Int) -> [Int] {
-        raw.withUnsafeBytes { buffer in
-            (0..<(buffer.count / width)).map {
-                width == 8 ? Int(Int64(littleEndian: buffer.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self)))
-                    : Int(Int32(littleEndian: buffer.loadUnaligned(fromByteOffset: 4 * $0, as: Int32.self)))
-            }
         }
     }
 }

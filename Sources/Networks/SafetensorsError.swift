@@ -16,6 +16,9 @@ public enum SafetensorsError: Error, Equatable, CustomStringConvertible, Localiz
     case missingTensor(file: String, tensor: String)
     /// A tensor whose shape is not the one the caller needs.
     case shapeMismatch(file: String, tensor: String, expected: [Int], found: [Int])
+    /// A sharded checkpoint's `model.safetensors.index.json` that is malformed or disagrees with
+    /// its shards (a shard missing, a tensor not where the index says, a tensor in two shards).
+    case invalidIndex(file: String, reason: String)
 
     public var description: String {
         switch self {
@@ -25,9 +28,11 @@ public enum SafetensorsError: Error, Equatable, CustomStringConvertible, Localiz
         case let .invalidTensor(file, tensor, reason): return "\(file): tensor '\(tensor)': \(reason)"
         case let .unsupportedDType(file, tensor, dtype):
             return "\(file): tensor '\(tensor)' has dtype \(dtype); supported: F32, F16, BF16 (as Float32) and I64, I32 (as integers)"
+                + (SafetensorsDType(rawValue: dtype) == nil ? "; \(dtype) is not a safetensors dtype" : "")
         case let .missingTensor(file, tensor): return "\(file): tensor '\(tensor)' is missing"
         case let .shapeMismatch(file, tensor, expected, found):
             return "\(file): tensor '\(tensor)' has shape \(found), expected \(expected)"
+        case let .invalidIndex(file, reason): return "\(file): invalid sharded checkpoint index: \(reason)"
         }
     }
 

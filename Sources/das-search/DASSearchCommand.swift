@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import Tensors
 
@@ -33,30 +34,6 @@ struct DASSearchCommand: ParsableCommand {
     /// Parses and runs; errors print one line on stderr and exit with 2 (usage) or 1 (runtime).
     static func main() {
         LinearAlgebraBackend.prepareProcess()
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch let error as UsageError {
-            fail(error.description, code: 2)
-        } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                print(fullMessage(for: error))
-                Foundation.exit(0)
-            }
-            let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-            fail(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message, code: code == .validationFailure ? 2 : 1)
-        }
+        runAsCommandLineTool(name: "das-search")
     }
-
-    private static func fail(_ message: String, code: Int32) -> Never {
-        FileHandle.standardError.write(Data("das-search: error: \(message)\n".utf8))
-        Foundation.exit(code)
-    }
-}
-
-/// A flag value that does not fit the task or network; exits with status 2.
-struct UsageError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

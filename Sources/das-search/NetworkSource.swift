@@ -1,3 +1,4 @@
+import CommandLineSupport
 import Foundation
 import Networks
 
@@ -31,10 +32,4 @@ enum NetworkSource {
         try network.save(to: directory, metadata: ["test_accuracy": "\(accuracy)", "task": searchTask.name, "seed": "\(seed)"])
         return (network, .init(origin: "trained", path: nil, configuration: expected, testAccuracy: accuracy))
     }
-}
-
-/// A failure while running; exits with status 1.
-struct RuntimeError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

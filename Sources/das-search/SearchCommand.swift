@@ -1,6 +1,7 @@
 import Alignment
 import ArgumentParser
 import CausalModels
+import CommandLineSupport
 import Experiments
 import Foundation
 import Interventions

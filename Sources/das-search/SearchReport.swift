@@ -1,4 +1,5 @@
 import Alignment
+import CommandLineSupport
 import Foundation
 import Networks
 import Reports

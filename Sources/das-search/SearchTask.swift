@@ -1,5 +1,6 @@
 import Alignment
 import CausalModels
+import CommandLineSupport
 import Experiments
 import Networks
 import Tensors

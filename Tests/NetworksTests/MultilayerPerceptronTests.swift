@@ -19,10 +19,10 @@ import Tensors
         for row in 0..<2 {
             var h = (0..<3).map { input[row, $0] }
             for layer in network.layers {
-                let (w, b) = (layer.weight, layer.bias)
+                let (w, b) = (layer.weight, layer.bias!)
                 h = (0..<w.shape[0]).map { o in max(0, (0..<w.shape[1]).reduce(b[o]) { $0 + w[o, $1] * h[$1] }) }
             }
-            let (w, b) = (network.output.weight, network.output.bias)
+            let (w, b) = (network.output.weight, network.output.bias!)
             let expected = (0..<2).map { o in (0..<w.shape[1]).reduce(b[o]) { $0 + w[o, $1] * h[$1] } }
             #expect(close([logits[row, 0], logits[row, 1]], expected))
         }

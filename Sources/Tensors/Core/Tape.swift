@@ -8,19 +8,38 @@ struct TapeRecord {
     let backward: (_ outputGradient: Tensor) -> [Tensor?]
 }
 
+/// Whether ops record on the tape, per task (see `Tensor.withoutGradients`).
+enum TapeMode {
+    @TaskLocal static var recording = true
+}
+
 extension Tensor {
-    /// Wraps an op's result: records `backward` on it when any input needs a gradient, and
-    /// otherwise drops the closure so that nothing the op captured is kept alive.
+    /// Wraps an op's result: records `backward` on it when any input needs a gradient (and the
+    /// tape is on, see `withoutGradients`), and otherwise drops the closure so that nothing the
+    /// op captured is kept alive.
     static func result(
         shape: [Int], scalars: [Float], inputs: [Tensor],
         backward: @escaping (_ outputGradient: Tensor) -> [Tensor?]
     ) -> Tensor {
-        guard inputs.contains(where: { $0.requiresGradient }) else {
+        guard inputs.contains(where: { $0.requiresGradient }), isRecordingGradients else {
             return Tensor(validShape: shape, scalars: scalars)
         }
         return Tensor(validShape: shape, scalars: scalars, requiresGradient: true,
                       tapeRecord: TapeRecord(inputs: inputs, backward: backward))
     }
+
+    /// Runs `body` with the tape off: no op records anything, so every result has
+    /// `requiresGradient == false`, captures nothing for a backward pass, and costs no gradient
+    /// bookkeeping (evaluation, generation). Leaves keep their own `requiresGradient`.
+    ///
+    /// The mode belongs to the current task (a task-local value): tasks started inside `body`
+    /// inherit it, other tasks and threads are unaffected, and nesting is allowed.
+    public static func withoutGradients<T>(_ body: () throws -> T) rethrows -> T {
+        try TapeMode.$recording.withValue(false, operation: body)
+    }
+
+    /// Whether ops record on the tape here: false inside `withoutGradients`, true otherwise.
+    public static var isRecordingGradients: Bool { TapeMode.recording }
 
     /// Runs reverse-mode differentiation from this one-element tensor and adds `∂self/∂leaf` to the
     /// `gradient` of every leaf that requires one. Gradients of intermediate results are dropped as

@@ -9,7 +9,21 @@ extension Tensor {
     /// (with `t == s` this is the usual causal mask; with `t < s` it continues a cached prefix).
     /// - Throws: `TensorError.shapeMismatch` naming `causalAttention` and the shapes when they do not fit.
     public static func causalAttention(query: Tensor, key: Tensor, value: Tensor) throws -> Tensor {
-        let geometry = try AttentionGeometry(query: query.shape, key: key.shape, value: value.shape)
+        try causalAttention(query: query, key: key, value: value, firstValidKey: nil)
+    }
+
+    /// Causal attention over left-padded batches: as `causalAttention(query:key:value:)`, and in
+    /// batch entry `b` the keys before `firstValidKey[b]` (its padding) are masked out for every
+    /// query. A query that sees no key at all (a padding query, whose causal window ends before
+    /// `firstValidKey[b]`) outputs zeros and passes back no gradient. `nil` means no padding.
+    ///
+    /// Query `i` of entry `b` thus attends to keys `firstValidKey[b] ... i + s − t`; its softmax runs
+    /// over those scores only, so the real positions of a padded row equal the same sequence run alone.
+    /// - Throws: `TensorError.shapeMismatch` naming `causalAttention` and the shapes when they do not
+    ///   fit; `TensorError.invalidArgument` when `firstValidKey` does not hold one index per batch
+    ///   entry, each in `0...s` (`s`: the whole row is padding).
+    public static func causalAttention(query: Tensor, key: Tensor, value: Tensor, firstValidKey: [Int]?) throws -> Tensor {
+        let geometry = try AttentionGeometry(query: query.shape, key: key.shape, value: value.shape, firstValidKey: firstValidKey)
         let (probabilities, output) = geometry.forward(query.scalars, key.scalars, value.scalars)
         return result(shape: geometry.outputShape, scalars: output, inputs: [query, key, value]) { g in
             let gradients = geometry.backward(
@@ -27,10 +41,12 @@ struct AttentionGeometry {
     let batch: Int, heads: Int, kvHeads: Int
     let t: Int, s: Int, d: Int, dv: Int
     let scale: Float
+    /// The first non-padding key of each batch entry (all zeros without padding).
+    let firstValidKey: [Int]
 
     var outputShape: [Int] { [batch, heads, t, dv] }
 
-    init(query: [Int], key: [Int], value: [Int]) throws {
+    init(query: [Int], key: [Int], value: [Int], firstValidKey: [Int]? = nil) throws {
         func mismatch(_ reason: String) -> TensorError {
             .shapeMismatch(op: "causalAttention", shapes: [query, key, value], reason: reason)
         }
@@ -45,13 +61,33 @@ struct AttentionGeometry {
         guard kvHeads > 0, heads % kvHeads == 0 else { throw mismatch("\(heads) query heads are not a multiple of \(kvHeads) key/value heads") }
         guard t <= s else { throw mismatch("\(t) queries cannot follow \(s) keys") }
         scale = 1 / Float(d).squareRoot()
+        if let firstValidKey {
+            guard firstValidKey.count == batch else {
+                throw TensorError.invalidArgument(
+                    op: "causalAttention", reason: "firstValidKey holds \(firstValidKey.count) indices; the batch has \(batch) entries")
+            }
+            let keys = 0...s
+            if let b = firstValidKey.firstIndex(where: { !keys.contains($0) }) {
+                throw TensorError.invalidArgument(
+                    op: "causalAttention",
+                    reason: "firstValidKey[\(b)] = \(firstValidKey[b]) is outside 0...\(s) (the \(s) key positions; \(s) means all padding)")
+            }
+        }
+        self.firstValidKey = firstValidKey ?? [Int](repeating: 0, count: batch)
     }
 
-    /// Calls `body(queryHead, keyValueHead)` with the flat head indices of every (batch, head).
-    private func forEachHead(_ body: (Int, Int) -> Void) {
+    /// Calls `body(queryHead, keyValueHead, batchEntry)` with the flat head indices of every (batch, head).
+    private func forEachHead(_ body: (Int, Int, Int) -> Void) {
         for b in 0..<batch {
-            for h in 0..<heads { body(b * heads + h, b * kvHeads + h / (heads / kvHeads)) }
+            for h in 0..<heads { body(b * heads + h, b * kvHeads + h / (heads / kvHeads), b) }
         }
+    }
+
+    /// The keys query `i` of batch entry `b` attends to: from the first non-padding key to the
+    /// last one the causal mask lets it see (empty for a padding query).
+    func visibleKeys(query i: Int, batchEntry b: Int) -> Range<Int> {
+        let end = i + s - t + 1
+        return min(firstValidKey[b], end)..<end
     }
 
     /// The attention probabilities `[batch, heads, t, s]` and the output.
@@ -61,16 +97,21 @@ struct AttentionGeometry {
         guard t > 0, s > 0, d > 0 else { return (probabilities, output) }
         q.withUnsafeBufferPointer { q in k.withUnsafeBufferPointer { k in v.withUnsafeBufferPointer { v in
             probabilities.withUnsafeMutableBufferPointer { p in output.withUnsafeMutableBufferPointer { o in
-                forEachHead { head, kvHead in
+                forEachHead { head, kvHead, b in
                     let scores = p.baseAddress! + head * t * s
                     BLAS.multiply(transposeA: false, transposeB: true, m: t, n: s, k: d,
                                   q.baseAddress! + head * t * d, k.baseAddress! + kvHead * s * d, into: scores)
                     for i in 0..<t {
-                        let visible = i + s - t + 1
+                        // Masked scores get probability 0 (not a large negative score), so a
+                        // query with no visible key has an all-zero row: zero output, zero gradient.
+                        let visible = visibleKeys(query: i, batchEntry: b)
                         let row = UnsafeMutableBufferPointer(start: scores + i * s, count: s)
-                        for j in 0..<visible { row[j] *= scale }
-                        Kernels.softmax(UnsafeBufferPointer(rebasing: row[0..<visible]), into: UnsafeMutableBufferPointer(rebasing: row[0..<visible]))
-                        for j in visible..<s { row[j] = 0 }
+                        for j in visible { row[j] *= scale }
+                        if !visible.isEmpty {
+                            Kernels.softmax(UnsafeBufferPointer(rebasing: row[visible]), into: UnsafeMutableBufferPointer(rebasing: row[visible]))
+                        }
+                        for j in 0..<visible.lowerBound { row[j] = 0 }
+                        for j in visible.upperBound..<s { row[j] = 0 }
                     }
                     if dv > 0 {
                         BLAS.multiply(transposeA: false, transposeB: false, m: t, n: dv, k: s,
@@ -85,6 +126,7 @@ struct AttentionGeometry {
     /// The gradients of query, key and value (only those asked for) from the output's gradient.
     /// With `P` the probabilities: `dV = Pᵀ dO`, `dP = dO Vᵀ`, `dS = P ⊙ (dP − rowsum(dP ⊙ P)) · scale`,
     /// `dQ = dS K`, `dK = dSᵀ Q`; heads sharing a key/value head add their `dK` and `dV`.
+    /// Masked keys (causal or padding) have `P = 0`, so `dS` vanishes there with no extra test.
     func backward(
         _ dO: [Float], _ probabilities: [Float], _ q: [Float], _ k: [Float], _ v: [Float],
         needs: (query: Bool, key: Bool, value: Bool)
@@ -100,7 +142,7 @@ struct AttentionGeometry {
         q.withUnsafeBufferPointer { q in k.withUnsafeBufferPointer { k in v.withUnsafeBufferPointer { v in
         dQ.withUnsafeMutableBufferPointer { dQ in dK.withUnsafeMutableBufferPointer { dK in dV.withUnsafeMutableBufferPointer { dV in
         dS.withUnsafeMutableBufferPointer { dS in
-            forEachHead { head, kvHead in
+            forEachHead { head, kvHead, _ in
                 let (pHead, dOHead) = (p.baseAddress! + head * t * s, dO.baseAddress! + head * t * dv)
                 if needs.value {
                     BLAS.multiply(transposeA: true, transposeB: false, m: s, n: dv, k: t,

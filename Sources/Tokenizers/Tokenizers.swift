@@ -1,1 +1,0 @@
-// Byte-level BPE tokenizers read from Hugging Face `tokenizer.json` files (being built).

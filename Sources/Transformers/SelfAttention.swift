@@ -1,0 +1,54 @@
+import Tensors
+
+/// Multi-head causal self-attention with grouped-query heads and, for the Llama family, RoPE.
+///
+/// Shapes: `x` `[batch, t, width]` → queries `[batch, heads, t, headDim]`, keys and values
+/// `[batch, kvHeads, s, headDim]` (`s = t` plus any cached positions) → output `[batch, t, width]`.
+/// Each projection is one matrix product over all `batch * t` rows.
+public final class SelfAttention: Module {
+    /// `[heads * headDim, width]`.
+    public let query: Linear
+    /// `[kvHeads * headDim, width]`.
+    public let key: Linear
+    /// `[kvHeads * headDim, width]`.
+    public let value: Linear
+    /// `[width, heads * headDim]`.
+    public let output: Linear
+    /// Query heads, key/value heads and the width of one head.
+    public let headCount: Int, keyValueHeadCount: Int, headDimension: Int
+
+    /// Attention from its four projections.
+    public init(query: Linear, key: Linear, value: Linear, output: Linear, headCount: Int, keyValueHeadCount: Int, headDimension: Int) {
+        self.query = query
+        self.key = key
+        self.value = value
+        self.output = output
+        self.headCount = headCount
+        self.keyValueHeadCount = keyValueHeadCount
+        self.headDimension = headDimension
+    }
+
+    /// Attention over `x` `[batch, t, width]` and, when `cache` holds earlier positions of this layer,
+    /// over those too; the new keys and values are appended to the cache.
+    func callAsFunction(_ x: Tensor, layer: Int, pass: ForwardPass) throws -> Tensor {
+        let (batch, t) = (x.shape[0], x.shape[1])
+        var q = try heads(query(x), count: headCount, batch: batch, t: t)
+        var k = try heads(key(x), count: keyValueHeadCount, batch: batch, t: t)
+        var v = try heads(value(x), count: keyValueHeadCount, batch: batch, t: t)
+        if let inverseFrequencies = pass.inverseFrequencies {
+            q = try Tensor.rotaryEmbedding(q, positions: pass.positions, inverseFrequencies: inverseFrequencies)
+            k = try Tensor.rotaryEmbedding(k, positions: pass.positions, inverseFrequencies: inverseFrequencies)
+        }
+        if let cache = pass.cache {
+            (k, v) = try cache.append(keys: k, values: v, layer: layer)
+        }
+        let attended = try Tensor.causalAttention(query: q, key: k, value: v, firstValidKey: pass.firstValidKey)
+        let merged = try attended.permuted([0, 2, 1, 3]).reshaped(to: [batch, t, headCount * headDimension])
+        return try output(merged)
+    }
+
+    /// `[batch, t, count * headDim]` → `[batch, count, t, headDim]`.
+    private func heads(_ x: Tensor, count: Int, batch: Int, t: Int) throws -> Tensor {
+        try x.reshaped(to: [batch, t, count, headDimension]).permuted([0, 2, 1, 3])
+    }
+}

@@ -1,0 +1,42 @@
+import Interventions
+import Tensors
+
+/// One pre-norm transformer block, the same type for both families (the family only picks the
+/// normalization and the MLP):
+///
+///     h = x + attention(attentionNorm(x))
+///     y = h + mlp(mlpNorm(h))
+///
+/// with the sites `layer.<i>.block_input` (x), `.attention_output` (the attention's output, before
+/// the residual add), `.mlp_output` (likewise) and `.block_output` (y), each `[batch, t, width]`.
+public final class TransformerBlock: Module {
+    /// Before attention.
+    public let attentionNorm: Normalization
+    /// The self-attention sublayer.
+    public let attention: SelfAttention
+    /// Before the MLP.
+    public let mlpNorm: Normalization
+    /// The MLP sublayer.
+    public let mlp: FeedForward
+    /// The block's index, which names its sites.
+    public let index: Int
+
+    /// A block from its parts.
+    public init(index: Int, attentionNorm: Normalization, attention: SelfAttention, mlpNorm: Normalization, mlp: FeedForward) {
+        self.index = index
+        self.attentionNorm = attentionNorm
+        self.attention = attention
+        self.mlpNorm = mlpNorm
+        self.mlp = mlp
+    }
+
+    /// `x` `[batch, t, width]` → `[batch, t, width]`, with the pass's plan applied at each site.
+    func callAsFunction(_ x: Tensor, pass: ForwardPass) throws -> Tensor {
+        let input = try pass.visit(Site(layer: index, component: .blockInput), x)
+        let attended = try pass.visit(Site(layer: index, component: .attentionOutput),
+                                      attention(attentionNorm(input), layer: index, pass: pass))
+        let afterAttention = try input + attended
+        let transformed = try pass.visit(Site(layer: index, component: .mlpOutput), mlp(mlpNorm(afterAttention)))
+        return try pass.visit(Site(layer: index, component: .blockOutput), afterAttention + transformed)
+    }
+}

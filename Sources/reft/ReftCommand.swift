@@ -1,0 +1,33 @@
+import ArgumentParser
+import CommandLineSupport
+import Tensors
+
+/// `reft`: Hugging Face transformer checkpoints from the command line.
+@main
+struct ReftCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reft",
+        abstract: "Load a Hugging Face transformer checkpoint and inspect, tokenize, score or continue text with it.",
+        discussion: """
+            A model is a directory as Hugging Face writes it: config.json (GPT-2, Llama, Qwen2 or Mistral),
+            model.safetensors or its shards with model.safetensors.index.json (F32, F16 or BF16; read into Float32),
+            and tokenizer.json (byte-level BPE) for the commands that take text.
+
+            Examples:
+              reft inspect --model ./tiny-llama
+              reft tokenize --tokenizer ./tiny-llama/tokenizer.json --text "The cat sat"
+              reft logits --model ./tiny-llama --text "The cat sat" --json logits.json
+              reft generate --model ./tiny-llama --prompt "Once upon a time" --max-new-tokens 40
+              reft generate --model ./tiny-llama --prompt "Once" --temperature 0.8 --top-p 0.95 --seed 7
+
+            Errors print one line on stderr; the exit status is 2 for bad arguments and 1 for failures
+            (a missing or corrupt model).
+            """,
+        subcommands: [InspectCommand.self, TokenizeCommand.self, LogitsCommand.self, GenerateCommand.self]
+    )
+
+    static func main() {
+        LinearAlgebraBackend.prepareProcess()
+        runAsCommandLineTool(name: "reft")
+    }
+}
