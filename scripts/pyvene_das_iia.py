@@ -2,7 +2,9 @@
 """Train DAS with pyvene 0.1.8 for a fixed number of steps and report IIA on test files.
 
     .venv-reference/bin/python scripts/pyvene_das_iia.py --model DIR --train FILE \
-        --test FILE [--test FILE2 ...] --steps S --batch-size B --lr LR --seed SEED --threads T
+        --test FILE [--test FILE2 ...] --steps S --batch-size B --lr LR [--schedule constant|linear] --seed SEED --threads T
+
+Pass the validation file as one more --test: the caller chooses on it and reads test IIA only for its choice.
 
 Training follows pyvene's DAS_Main_Introduction: one RotatedSpaceIntervention shared by one
 representation per variable (intervention_link_key), Adam on the rotation's parameters, cross-entropy
@@ -36,6 +38,9 @@ def parse_arguments():
     parser.add_argument("--steps", type=int, required=True, help="optimizer steps")
     parser.add_argument("--batch-size", type=int, required=True)
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 0.001)")
+    parser.add_argument("--schedule", choices=("constant", "linear"), default="constant",
+                        help="constant (pyvene's tutorial) or linear: step t (from 0) uses lr * (steps - t) / steps, "
+                             "Interchange's default decay with no warm-up (default constant)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads, also OMP/MKL (default 1)")
     parser.add_argument("--eval-batch-size", type=int, default=8192, help="examples per evaluation forward (default 8192)")
@@ -92,6 +97,9 @@ def main():
     common.verify_network(network, train.base[:64])
     das = common.DAS(network, train.site_layer, train.subspace_sizes)  # rotation drawn from the seeded torch RNG
     optimizer = torch.optim.Adam(das.parameters, lr=ARGS.lr)
+    # LambdaLR's factor for step t is applied before that step, as in Interchange's schedule.
+    scheduler = (torch.optim.lr_scheduler.LambdaLR(optimizer, lambda t: max(0.0, (ARGS.steps - t) / ARGS.steps))
+                 if ARGS.schedule == "linear" else None)
     generator = torch.Generator().manual_seed(ARGS.seed)
 
     start = time.perf_counter()
@@ -102,6 +110,8 @@ def main():
         loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
+        if scheduler is not None:
+            scheduler.step()
     train_seconds = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -127,6 +137,7 @@ def main():
         "eval_seconds": eval_seconds,
         "batch_size": ARGS.batch_size,
         "lr": ARGS.lr,
+        "schedule": ARGS.schedule,
         "seed": ARGS.seed,
         "threads": ARGS.threads,
         "final_train_loss": None if loss is None else float(loss.item()),

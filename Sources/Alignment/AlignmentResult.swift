@@ -25,8 +25,11 @@ public struct AlignmentControls: Codable, Sendable, Equatable {
 /// One DAS run at one site with its controls.
 public struct AlignmentResult: Codable, Sendable, Equatable {
     public var configuration: DASConfiguration
-    /// IIA of the learned intervention on each test split.
+    /// IIA of the learned intervention on each test split, computed once for what was chosen.
     public var iia: AccuracyBySplit
+    /// IIA of the learned intervention on each validation split (empty when there was none): what
+    /// restarts, cells and learning rates are chosen on.
+    public var validationIIA: AccuracyBySplit
     public var controls: AlignmentControls
     /// The fraction of each test split's labels that the intervention changed.
     public var changedFractions: AccuracyBySplit
@@ -37,18 +40,21 @@ public struct AlignmentResult: Codable, Sendable, Equatable {
 }
 
 extension DistributedAlignmentSearch {
-    /// Trains DAS on `training` (the best of `restarts` runs by training loss), scores it on each of
-    /// `tests`, and runs the three controls: the neuron interchange, an untrained random rotation
-    /// (seeded from the configuration's seed), and DAS trained the same way, restarts included, on a
-    /// random-weight network of the same shape (seeded by `randomNetworkSeed`).
+    /// Trains DAS on `training` (the best of `restarts` runs, chosen by IIA on all of `validation`
+    /// together, or by training loss when there is none), scores it on each validation split and,
+    /// once, on each of `tests`, and runs the three controls: the neuron interchange, an untrained
+    /// random rotation (seeded from the configuration's seed), and DAS trained and chosen the same
+    /// way, restarts included, on a random-weight network of the same shape (seeded by `randomNetworkSeed`).
     /// - Throws: the errors of `init(network:configuration:)` and `train(on:)`.
     public static func alignWithControls(
         network: MultilayerPerceptron, configuration: DASConfiguration,
-        training: AlignmentDataset, tests: [AlignmentDataset], randomNetworkSeed: UInt64, restarts: Int = 1,
-        progress: ((TrainingProgress) -> Void)? = nil
+        training: AlignmentDataset, validation: [AlignmentDataset] = [], tests: [AlignmentDataset], randomNetworkSeed: UInt64,
+        restarts: Int = 1, progress: ((TrainingProgress) -> Void)? = nil
     ) throws -> (result: AlignmentResult, search: DistributedAlignmentSearch) {
-        let search = try bestOfRestarts(network: network, configuration: configuration, restarts: restarts, on: training, progress: progress)
-        func scores(_ intervention: any Intervention, on network: MultilayerPerceptron) throws -> AccuracyBySplit {
+        let chooser = validation.isEmpty ? nil : try AlignmentDataset.concatenating(validation)
+        let search = try bestOfRestarts(network: network, configuration: configuration, restarts: restarts, on: training,
+                                        choosingOn: chooser, progress: progress)
+        func scores(_ intervention: any Intervention, on network: MultilayerPerceptron, _ tests: [AlignmentDataset] = tests) throws -> AccuracyBySplit {
             Dictionary(uniqueKeysWithValues: try tests.map {
                 ($0.name, try interchangeInterventionAccuracy(of: intervention, network: network, site: search.site, on: $0))
             })
@@ -62,10 +68,12 @@ extension DistributedAlignmentSearch {
             rotation: Rotation(rank: rank, dimension: width, seed: configuration.seed &+ 0xC0DE),
             mask: SubspacePartition(sizes: configuration.subspaceSizes, rank: rank), trainsRotation: false)
         let randomNetwork = try MultilayerPerceptron(network.configuration, seed: randomNetworkSeed)
-        let randomSearch = try bestOfRestarts(network: randomNetwork, configuration: configuration, restarts: restarts, on: training)
+        let randomSearch = try bestOfRestarts(network: randomNetwork, configuration: configuration, restarts: restarts, on: training,
+                                              choosingOn: chooser)
         let result = AlignmentResult(
             configuration: search.configuration,
             iia: try scores(search.intervention, on: network),
+            validationIIA: try scores(search.intervention, on: network, validation),
             controls: AlignmentControls(identityBasis: try scores(neurons.intervention, on: network),
                                         randomRotation: try scores(randomRotation, on: network),
                                         randomNetwork: try scores(randomSearch.intervention, on: randomNetwork)),

@@ -78,21 +78,26 @@ public final class DistributedAlignmentSearch {
     /// The mean training loss of the last epoch (infinity before training).
     public var finalLoss: Float { epochLosses.last ?? .infinity }
 
-    /// Trains `restarts` runs from the seeds `seed`, `seed + 1`, … and keeps the one whose last
-    /// epoch had the lowest training loss; no held-out data takes part in the choice.
+    /// Trains `restarts` runs from the seeds `seed`, `seed + 1`, … and keeps the best: the highest
+    /// IIA on `validation` when it is given (ties go to the lower training loss), otherwise the lowest
+    /// training loss of the last epoch. Test data never takes part in the choice.
     public static func bestOfRestarts(
         network: MultilayerPerceptron, configuration: DASConfiguration, restarts: Int, on data: AlignmentDataset,
-        progress: ((TrainingProgress) -> Void)? = nil
+        choosingOn validation: AlignmentDataset? = nil, progress: ((TrainingProgress) -> Void)? = nil
     ) throws -> DistributedAlignmentSearch {
-        var best: DistributedAlignmentSearch?
+        var best: (search: DistributedAlignmentSearch, score: Double, loss: Float)?
         for restart in 0..<max(restarts, 1) {
             var attempt = configuration
             attempt.seed = configuration.seed &+ UInt64(restart)
             let search = try DistributedAlignmentSearch(network: network, configuration: attempt)
             try search.train(on: data, progress: progress)
-            if search.finalLoss < best?.finalLoss ?? .infinity { best = search }
+            // Without validation data every run scores 0 and the loss decides.
+            let score = try validation.map { try search.interchangeInterventionAccuracy(on: $0) } ?? 0
+            if best == nil || score > best!.score || (score == best!.score && search.finalLoss < best!.loss) {
+                best = (search, score, search.finalLoss)
+            }
         }
-        return best!
+        return best!.search
     }
 
     /// The number of optimizer steps `train(on:)` takes for `count` examples.
@@ -105,7 +110,8 @@ public final class DistributedAlignmentSearch {
     /// - Throws: `AlignmentError.diverged` naming the site and step when the loss is not finite;
     ///   `AlignmentError.featureWidthMismatch` for data of another width than the network's input.
     public func train(on data: AlignmentDataset, progress: ((TrainingProgress) -> Void)? = nil) throws {
-        let parameters = intervention.parameters
+        // The parameters that train (a frozen part of the intervention, e.g. a fixed mask, stays out).
+        let parameters = intervention.trainableParameters().map(\.tensor)
         let totalSteps = stepCount(forExamples: data.count)
         guard !parameters.isEmpty, totalSteps > 0 else { return }
         let cache = try SiteRepresentations(network: network, site: site, data: data)
@@ -149,18 +155,17 @@ public final class DistributedAlignmentSearch {
     ) throws -> Double {
         guard data.count > 0 else { return 0 }
         let cache = try SiteRepresentations(network: network, site: site, data: data)
-        let parameters = intervention.parameters
-        let trainable = parameters.map(\.requiresGradient)
-        for parameter in parameters { parameter.requiresGradient = false }
-        defer { for (parameter, flag) in zip(parameters, trainable) { parameter.requiresGradient = flag } }
-        var correct = 0
-        let chunk = 16_384
-        for start in stride(from: 0, to: data.count, by: chunk) {
-            let rows = Array(start..<min(start + chunk, data.count))
-            let predictions = try cache.interveneLogits(rows: rows, with: intervention).argmaxRows()
-            correct += zip(predictions, rows).filter { $0 == data.labels[$1] }.count
+        // No tape: nothing is recorded or kept for a backward pass, and the parameters stay as they are.
+        return try Tensor.withoutGradients {
+            var correct = 0
+            let chunk = 16_384
+            for start in stride(from: 0, to: data.count, by: chunk) {
+                let rows = Array(start..<min(start + chunk, data.count))
+                let predictions = try cache.interveneLogits(rows: rows, with: intervention).argmaxRows()
+                correct += zip(predictions, rows).filter { $0 == data.labels[$1] }.count
+            }
+            return Double(correct) / Double(data.count)
         }
-        return Double(correct) / Double(data.count)
     }
 
     /// Points the mask's temperature schedule at this run's length (boundless and sigmoid-mask DAS).

@@ -27,6 +27,8 @@ public enum BooleanAndRotation {
         /// The widest interval of swept angles around the learned one where every split's IIA is 1.
         public var perfectRange: ClosedRange<Double>?
         public var changedFractions: AccuracyBySplit
+        /// How much the test examples repeat training ones: with 4 inputs, nearly all of them.
+        public var overlap: SplitOverlap
     }
 
     /// The hidden layer `h = R(angle) (A, B)` (identity activation), and logits `(0, s (A + B − 1.5))`
@@ -93,7 +95,8 @@ public enum BooleanAndRotation {
         return Result(seed: seed, hiddenAngle: hiddenAngle, steps: steps, neuronIIA: neurons, dasIIA: try scores(search.intervention),
                       learnedAngle: learnedAngle, orthonormalityError: learned.orthonormalityError, sweep: sweep,
                       perfectRange: perfectRange(in: sweep, around: learnedAngle),
-                      changedFractions: Dictionary(uniqueKeysWithValues: data.tests.map { ($0.name, $0.changedFraction) }))
+                      changedFractions: Dictionary(uniqueKeysWithValues: data.tests.map { ($0.name, $0.changedFraction) }),
+                      overlap: data.overlap)
     }
 
     /// The widest run of consecutive swept angles with IIA 1 on every split that contains (or is

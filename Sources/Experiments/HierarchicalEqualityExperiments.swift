@@ -69,10 +69,10 @@ public enum HierarchicalEquality {
                          learningRate: learningRate, seed: seed)
     }
 
-    /// Counterfactual data intervening on `WX`, on `YZ`, and on both.
-    public static func data(task: CausalTask, trainingCount: Int, testCount: Int, seed: UInt64) throws -> ExperimentData {
+    /// Counterfactual data intervening on `WX`, on `YZ`, and on both: training, validation and test splits.
+    public static func data(task: CausalTask, trainingCount: Int, validationCount: Int = 0, testCount: Int, seed: UInt64) throws -> ExperimentData {
         try ExperimentData(task: task, variables: variables, interventionSets: ExperimentData.singlesAndAll(variables),
-                           trainingCount: trainingCount, testCount: testCount, seed: seed)
+                           trainingCount: trainingCount, validationCount: validationCount, testCount: testCount, seed: seed)
     }
 
     /// The factual inputs and labels of `count` seeded examples, for training a network on the task.

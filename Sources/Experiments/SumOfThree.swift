@@ -31,14 +31,15 @@ public enum SumOfThree {
         return try network.accuracy(inputs: features, labels: labels)
     }
 
-    /// Counterfactual data intervening on `S1`.
-    public static func data(trainingCount: Int, testCount: Int, seed: UInt64) throws -> ExperimentData {
+    /// Counterfactual data intervening on `S1`: training, validation and test splits.
+    public static func data(trainingCount: Int, validationCount: Int = 0, testCount: Int, seed: UInt64) throws -> ExperimentData {
         try ExperimentData(task: .sumOfThree(), variables: variables, interventionSets: [variables],
-                           trainingCount: trainingCount, testCount: testCount, seed: seed,
+                           trainingCount: trainingCount, validationCount: validationCount, testCount: testCount, seed: seed,
                            options: CounterfactualOptions(balancesLabels: false))
     }
 
-    /// DAS for `S1` at every hidden layer and subspace size, each cell beside its controls.
+    /// DAS for `S1` at every hidden layer and subspace size, each cell beside its controls and
+    /// scored on the validation split too (what the best cell is chosen on).
     public static func search(network: MultilayerPerceptron, sizes: [Int], data: ExperimentData, epochs: Int, seed: UInt64)
         throws -> [AlignmentResult] {
         let grid = try AlignmentGrid(network: network, sites: network.sites.map(\.description), sizes: sizes, variableCount: 1)
@@ -47,7 +48,7 @@ public enum SumOfThree {
                 network: network,
                 configuration: DASConfiguration(site: cell.site, variables: variables, subspaceSizes: [cell.subspaceSize],
                                                 epochs: epochs, batchSize: 64, learningRate: 0.01, seed: seed),
-                training: data.training, tests: data.tests, randomNetworkSeed: seed &+ 1000).result
+                training: data.training, validation: data.validation, tests: data.tests, randomNetworkSeed: seed &+ 1000).result
         }
     }
 }

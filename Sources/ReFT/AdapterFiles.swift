@@ -141,8 +141,8 @@ extension ReFTAdapter {
     /// `site`, `positions`, `activation` known; `rank` within `1...width`; `width` equal to the
     /// model's; `layers` within the model; `dropout` in `[0, 1)`; the base model's config hash
     /// equal to the model's (the message says what differs); the weights file's SHA-256 equal to
-    /// the recorded one; every expected tensor present with its shape and nothing else; every `R`
-    /// orthonormal. Parameters come back bit for bit as saved.
+    /// the recorded one; every expected tensor present with its shape, finite, and nothing else;
+    /// every `R` orthonormal. Parameters come back bit for bit as saved.
     /// - Throws: `ReFTError.invalidFile`, `.fileAccess`; `SafetensorsError` for a malformed weights file.
     public static func load(from directory: URL, for model: TransformerConfiguration) throws -> ReFTAdapter {
         let jsonURL = directory.appendingPathComponent(descriptionFileName)
@@ -217,6 +217,9 @@ extension ReFTAdapter {
             guard tensor.shape == parameter.shape else {
                 throw ReFTError.invalidFile(file: weightsURL.path, field: name, reason: "has shape \(tensor.shape), expected \(parameter.shape)")
             }
+            if let bad = tensor.scalars.firstIndex(where: { !$0.isFinite }) {
+                throw ReFTError.invalidFile(file: weightsURL.path, field: name, reason: "element \(bad) is \(tensor.scalars[bad]); every value must be finite")
+            }
             values[name] = tensor
         }
         if let extra = (archive.tensors.keys.filter { values[$0] == nil } + archive.integerTensors.keys).sorted().first {
@@ -230,6 +233,11 @@ extension ReFTAdapter {
             }
         }
         return adapter
+    }
+
+    /// Reads the adapter in `directory` for `model` (see `load(from:for:)` with a configuration).
+    public static func load(from directory: URL, for model: Transformer) throws -> ReFTAdapter {
+        try load(from: directory, for: model.configuration)
     }
 
     private static func read(_ url: URL) throws -> Data {

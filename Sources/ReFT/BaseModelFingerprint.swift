@@ -24,6 +24,7 @@ import Transformers
 ///     mlp_bias=false
 ///     rope_theta=10000.0           the Double's shortest round-trip text
 ///     rope_scaling=none            or llama3(factor,low_freq_factor,high_freq_factor,original_max_position_embeddings)
+///     sliding_window=none          or the window, when the config enables one
 ///
 /// It identifies the architecture, not the weights: two checkpoints of one architecture (a base
 /// model and its fine-tune) share a hash.
@@ -64,7 +65,7 @@ public struct BaseModelFingerprint: Sendable, Equatable {
             "num_key_value_heads=\(c.keyValueHeadCount)", "head_dim=\(c.headDimension)", "intermediate_size=\(c.intermediateSize)",
             "max_position_embeddings=\(c.maxPositions)", "norm_epsilon=\(c.normEpsilon)", "tie_word_embeddings=\(c.tiedEmbeddings)",
             "qkv_bias=\(c.queryKeyValueBias)", "output_bias=\(c.outputBias)", "mlp_bias=\(c.mlpBias)",
-            "rope_theta=\(c.ropeTheta)", "rope_scaling=\(scaling)",
+            "rope_theta=\(c.ropeTheta)", "rope_scaling=\(scaling)", "sliding_window=\(c.slidingWindow.map(String.init) ?? "none")",
         ]
         return lines.map { $0 + "\n" }.joined()
     }
@@ -79,7 +80,7 @@ public struct BaseModelFingerprint: Sendable, Equatable {
         if layerCount != other.layerCount { differing.append("num_hidden_layers \(layerCount) vs \(other.layerCount)") }
         if vocabularySize != other.vocabularySize { differing.append("vocab_size \(vocabularySize) vs \(other.vocabularySize)") }
         let detail = differing.isEmpty
-            ? "the architectures differ in a field other than family, model_type, hidden_size, layers and vocab_size (heads, sizes, norm epsilon, biases or RoPE)"
+            ? "the architectures differ in a field other than family, model_type, hidden_size, layers and vocab_size (heads, sizes, norm epsilon, biases, RoPE or sliding window)"
             : differing.joined(separator: ", ")
         return "the adapter was trained for another base model (\(detail); adapter hash \(configHash.prefix(16))…, model hash \(other.configHash.prefix(16))…)"
     }

@@ -11,6 +11,10 @@ public struct PromptCompletionExample: Sendable, Equatable {
     public let completion: [Int]
     /// The line of the file it came from, from 1.
     public let line: Int
+
+    public init(prompt: [Int], completion: [Int], line: Int) {
+        (self.prompt, self.completion, self.line) = (prompt, completion, line)
+    }
 }
 
 /// A batch for ReFT training: right-padded ids, labels that count only completion tokens, and the
@@ -65,7 +69,8 @@ public struct PromptCompletionDataset {
         }
         var examples: [PromptCompletionExample] = []
         var lineNumber = 0
-        for rawLine in data.split(separator: 0x0a, omittingEmptySubsequences: false) {
+        let text = data.starts(with: [0xef, 0xbb, 0xbf]) ? data.dropFirst(3) : data[...]  // a UTF-8 byte-order mark
+        for rawLine in text.split(separator: 0x0a, omittingEmptySubsequences: false) {
             lineNumber += 1
             var line = Data(rawLine)
             if line.last == 0x0d { line.removeLast() }  // CRLF files

@@ -4,7 +4,7 @@ import Tensors
 import Transformers
 
 /// What a ReFT adapter is: the intervention family member, its rank, where it acts, on which tokens.
-public struct ReFTSpec: Sendable, Equatable {
+public struct ReFTSpec: Sendable, Equatable, CustomStringConvertible {
     /// The family member (LoReFT by default).
     public var kind: ReFTIntervention.Kind
     /// `k`, the rank of each intervention.
@@ -26,6 +26,15 @@ public struct ReFTSpec: Sendable, Equatable {
                 positions: PositionSpec, shareWeights: Bool = false, activation: Activation = .identity, dropout: Float = 0) {
         (self.kind, self.rank, self.layers, self.component, self.positions) = (kind, rank, layers, component, positions)
         (self.shareWeights, self.activation, self.dropout) = (shareWeights, activation, dropout)
+    }
+
+    /// One line for reports, e.g. `LoReFT rank 4, layers 2,4 (block_output), positions f1+l1, separate weights`.
+    public var description: String {
+        var text = "\(kind.displayName) rank \(rank), layers \(layers) (\(component.rawValue)), positions \(positions)"
+        if positions.hasPrefixAndSuffix { text += shareWeights ? ", shared weights" : ", separate weights" }
+        if kind.hasLearnedMap, activation != .identity { text += ", \(activation.rawValue)" }
+        if dropout > 0 { text += ", dropout \(dropout)" }
+        return text
     }
 
     /// The interventions each layer holds: `prefix` and `suffix` for `f<n>+l<m>` with separate
@@ -115,6 +124,18 @@ public final class ReFTAdapter: Module {
     /// The plan for one batch (see `ReFTPlacement.plan`).
     public func plan(tokens: TokenBatch, promptLengths: [Int]) throws -> InterventionPlan {
         try ReFTPlacement.plan(placed, tokens: tokens, promptLengths: promptLengths)
+    }
+
+    /// The plan for `Transformer.generate(prompts:options:plan:)`: the prompts as `generate`
+    /// left-pads them (positions index the padded prefill; decoding steps carry no plan).
+    public func generationPlan(prompts: [[Int]]) throws -> InterventionPlan {
+        try Self.generationPlan([self], prompts: prompts)
+    }
+
+    /// The generation plan of several adapters acting together (see `plan(_:tokens:promptLengths:)`).
+    /// - Throws: `TransformerError.invalidInput` for no prompts or an empty one; the plan's errors.
+    public static func generationPlan(_ adapters: [ReFTAdapter], prompts: [[Int]]) throws -> InterventionPlan {
+        try plan(adapters, tokens: TokenBatch.leftPadded(prompts), promptLengths: prompts.map(\.count))
     }
 
     /// One plan for several adapters acting together: at a site several of them use, their

@@ -22,6 +22,12 @@ import Tensors
 /// probability `p` and the rest are scaled by `1 / (1 − p)`; in evaluation (the default) it is the
 /// identity. Masks come from a seeded generator, so a run repeats exactly.
 ///
+/// Backward, which the tape derives from these ops (matmul, add, activation): with rows
+/// `z = t − [subtracts] h Bᵀ` (`[n, k]`), output gradient `g` (`[n, d]`) and `u = g Bᵀ`,
+/// `∂B = zᵀ g − [subtracts] uᵀ h`; for a learned map with `a = act′(h Wᵀ + b) ⊙ u`,
+/// `∂W = aᵀ h` and `∂b = Σ_rows a` (for a constant target `∂b = Σ_rows u`); and
+/// `∂h = g + a W − [subtracts] u B`. Each is checked against finite differences in the tests.
+///
 /// Parameters (as the module tree names them): `rotation` (`R`, `[k, d]`), `projection`
 /// (`W2`, `[k, d]`), `weight` (`W` or `W1`, `[k, d]`), `bias` (`b`, `[k]`) — each kind has only
 /// those its formula uses. Rows are `[n, d]`; every product is one BLAS `sgemm` (`[n, d] → [n, k]`

@@ -41,6 +41,8 @@ struct AddedTokenMatcher {
     }
     /// Patterns by first byte, longest first.
     private let byFirstByte: [[Pattern]]
+    /// Whether some pattern starts with the byte: the scan skips all other bytes without touching the patterns.
+    private let startsPattern: [Bool]
     let isEmpty: Bool
 
     /// `contents` gives the text to match for each token (the normalized content for normalized tokens).
@@ -53,6 +55,7 @@ struct AddedTokenMatcher {
         }
         for i in 0..<256 { table[i].sort { $0.bytes.count > $1.bytes.count } }
         byFirstByte = table
+        startsPattern = table.map { !$0.isEmpty }
         isEmpty = tokens.isEmpty
     }
 
@@ -71,6 +74,7 @@ struct AddedTokenMatcher {
         var textStart = start      // `start_offset` of tokenizers: where the pending text begins
         var i = start
         while i < end {
+            if !startsPattern.withUnsafeBufferPointer({ $0[Int(p[i])] }) { i += 1; continue }
             guard let (pattern, matchEnd) = longestMatch(p, at: i, end: end) else { i += 1; continue }
             var s = i, e = matchEnd
             i = matchEnd                       // the automaton resumes after the raw match either way

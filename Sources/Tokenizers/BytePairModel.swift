@@ -1,3 +1,5 @@
+import Foundation
+
 /// The "BPE" model of a byte-level tokenizer: the vocabulary, the ranked merges, and the merging of one word.
 ///
 /// Token strings are stored in the byte-level alphabet (`Ġ` for a space); internally every token that spells
@@ -5,8 +7,8 @@
 struct BytePairModel {
     /// Token string of each id (nil where the vocabulary has a hole).
     let tokens: [String?]
-    /// Token string → id.
-    let ids: [String: Int]
+    /// Token string → id (compared by exact UTF-8 bytes).
+    let ids: [ExactString: Int]
     /// The id of the token spelling each single byte, or -1 (then that byte is dropped, as `tokenizers` does
     /// for a symbol outside the vocabulary when there is no unknown token).
     let byteIDs: [Int32]
@@ -37,19 +39,19 @@ struct BytePairModel {
         // Vocabulary.
         let vocabulary = try model.required("vocab").members()
         guard !vocabulary.isEmpty else { throw try model.required("vocab").invalid("the vocabulary is empty") }
-        var ids: [String: Int] = [:]
+        var ids: [ExactString: Int] = [:]
         ids.reserveCapacity(vocabulary.count)
         var largest = 0
         var idOf: [(String, Int)] = []
         idOf.reserveCapacity(vocabulary.count)
         for (token, field) in vocabulary {
             let id = try field.index(limit: maximumID)
-            ids[token] = id
+            ids[ExactString(token)] = id
             largest = max(largest, id)
             idOf.append((token, id))
         }
         var tokens = [String?](repeating: nil, count: largest + 1)
-        for (token, id) in idOf where ids[token] == id {
+        for (token, id) in idOf where ids[ExactString(token)] == id {
             if let other = tokens[id], other != token {
                 throw try model.required("vocab").invalid("id \(id) is given to both \"\(other)\" and \"\(token)\"")
             }
@@ -57,8 +59,8 @@ struct BytePairModel {
         }
         var byteIDs = [Int32](repeating: -1, count: 256)
         var wholeWords = ByteStringTable(expectedCount: ids.count)
-        for (token, id) in ids {
-            guard let raw = ByteLevelAlphabet.bytes(spelledBy: token), !raw.isEmpty else { continue }
+        for (key, id) in ids {
+            guard let raw = ByteLevelAlphabet.bytes(spelledBy: key.string), !raw.isEmpty else { continue }
             if raw.count == 1 { byteIDs[Int(raw[0])] = Int32(id) }
             var value = Int32(id)
             raw.withUnsafeBufferPointer { r in
@@ -66,6 +68,13 @@ struct BytePairModel {
                     wholeWords.insert(r, 0, r.count, UnsafeBufferPointer(start: v, count: 1))
                 }
             }
+        }
+
+        // An unknown token only matters for a byte without a token: then `tokenizers` would emit it (where this
+        // model drops the byte, as `tokenizers` does without one), so that combination is refused.
+        if let unknown = try model.optional("unk_token"), !unknown.isNull, byteIDs.contains(-1) {
+            let missing = byteIDs.firstIndex(of: -1)!
+            throw unknown.unsupported("unk_token \"\(try unknown.string())\" with byte 0x\(String(missing, radix: 16)) missing from model.vocab (byte-level BPE needs every byte)")
         }
 
         // Merges: "a b" strings or ["a", "b"] pairs; rank = position in the list.
@@ -86,9 +95,9 @@ struct BytePairModel {
             default:
                 throw entry.invalid("expected a merge as a string \"a b\" or a pair [\"a\", \"b\"], found \(entry.value.typeName)")
             }
-            guard let a = ids[left] else { throw entry.invalid("merge names token \"\(left)\", which is not in model.vocab") }
-            guard let b = ids[right] else { throw entry.invalid("merge names token \"\(right)\", which is not in model.vocab") }
-            guard let merged = ids[left + right] else { throw entry.invalid("merged token \"\(left + right)\" is not in model.vocab") }
+            guard let a = ids[ExactString(left)] else { throw entry.invalid("merge names token \"\(left)\", which is not in model.vocab") }
+            guard let b = ids[ExactString(right)] else { throw entry.invalid("merge names token \"\(right)\", which is not in model.vocab") }
+            guard let merged = ids[ExactString(left + right)] else { throw entry.invalid("merged token \"\(left + right)\" is not in model.vocab") }
             merges.set(Int32(a), Int32(b), rank: Int32(rank), merged: Int32(merged))
         }
 
@@ -116,11 +125,57 @@ struct BytePairModel {
             for id in ids { output.append(Int(id)) }
         }
         if hit { return }
-        mergeWord(p, start, end, symbols: &state.symbols, heap: &state.heap, result: &state.wordIDs)
+        if end - start <= Self.shortWordLength {
+            mergeShortWord(p, start, end, result: &state.wordIDs)
+        } else {
+            mergeWord(p, start, end, symbols: &state.symbols, heap: &state.heap, result: &state.wordIDs)
+        }
         state.wordIDs.withUnsafeBufferPointer { ids in
             state.cache.insert(p, start, end, ids)
             for id in ids { output.append(Int(id)) }
         }
+    }
+
+    /// Words up to this many bytes are merged by rescanning their pairs after each merge (quadratic, but with
+    /// no heap and no links: faster for short words); longer ones by `mergeWord`'s heap. Both apply the
+    /// lowest-ranked merge present, leftmost first, so they give the same ids.
+    static let shortWordLength = 24
+
+    /// `mergeWord` for a short word: pair keys `rank << 32 | merged id` in a scratch array, the smallest (leftmost
+    /// on a tie, which can only be the same merge) applied until none is left.
+    private func mergeShortWord(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, result: inout [Int32]) {
+        result.removeAll(keepingCapacity: true)
+        for i in start..<end {
+            let id = byteIDs[Int(p[i])]
+            if id >= 0 { result.append(id) }
+        }
+        var n = result.count
+        guard n > 1 else { return }
+        let merges = self.merges
+        @inline(__always) func key(_ a: Int32, _ b: Int32) -> UInt64 {
+            guard let m = merges.get(a, b) else { return UInt64.max }
+            return UInt64(UInt32(bitPattern: m.rank)) << 32 | UInt64(UInt32(bitPattern: m.merged))
+        }
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: n) { pairs in
+            result.withUnsafeMutableBufferPointer { ids in
+                for i in 0..<(n - 1) { pairs[i] = key(ids[i], ids[i + 1]) }
+                while n > 1 {
+                    var best = UInt64.max, at = -1
+                    for i in 0..<(n - 1) where pairs[i] < best { best = pairs[i]; at = i }
+                    guard at >= 0 else { break }
+                    ids[at] = Int32(truncatingIfNeeded: best & 0xFFFF_FFFF)
+                    // Remove symbol at + 1; pair k (symbols k, k + 1) for k > at is the old pair k + 1.
+                    var k = at + 1
+                    while k < n - 1 { ids[k] = ids[k + 1]; k += 1 }
+                    k = at + 1
+                    while k < n - 2 { pairs[k] = pairs[k + 1]; k += 1 }
+                    n -= 1
+                    if at > 0 { pairs[at - 1] = key(ids[at - 1], ids[at]) }
+                    if at < n - 1 { pairs[at] = key(ids[at], ids[at + 1]) }
+                }
+            }
+        }
+        result.removeLast(result.count - n)
     }
 
     /// Merges the bytes of one word into `result`, always applying the lowest-ranked merge present, leftmost
@@ -235,5 +290,27 @@ struct MergeHeap {
             e[i] = last
             return top
         }
+    }
+}
+
+/// A string compared and hashed by its exact UTF-8 bytes. Swift's `String` equality and hashing follow canonical
+/// equivalence (so "e\u{301}" == "é"), but token strings are distinct when their bytes are; it is also faster.
+struct ExactString: Hashable {
+    let string: String
+
+    init(_ string: String) {
+        var s = string
+        s.makeContiguousUTF8()
+        self.string = s
+    }
+
+    static func == (a: ExactString, b: ExactString) -> Bool {
+        var x = a.string, y = b.string
+        return x.withUTF8 { p in y.withUTF8 { q in p.count == q.count && (p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0) } }
+    }
+
+    func hash(into hasher: inout Hasher) {
+        var s = string
+        s.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }

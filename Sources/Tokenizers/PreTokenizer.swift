@@ -6,6 +6,9 @@ enum PreTokenizerStep: Equatable {
     /// `use_regex` is true, the GPT-2 split. The byte-to-alphabet mapping itself is implicit: pieces stay raw
     /// bytes and the vocabulary is keyed by raw bytes.
     case byteLevel(addPrefixSpace: Bool, useRegex: Bool)
+    /// `Digits`: runs of numbers (general category N*, Rust's `char::is_numeric`) are pieces of their own, each
+    /// number alone when `individual_digits` is true; the text between them stays whole.
+    case digits(individually: Bool)
 
     /// The steps of the field, flattened; refuses any other type, pattern or behaviour by name. A byte-level
     /// tokenizer needs exactly one `ByteLevel` step and it must come last (a step after it would see the
@@ -32,6 +35,9 @@ enum PreTokenizerStep: Equatable {
             let addPrefixSpace = try field.required("add_prefix_space").bool()
             let useRegex = try field.optional("use_regex").map { try $0.bool() } ?? true
             return [.byteLevel(addPrefixSpace: addPrefixSpace, useRegex: useRegex)]
+        case "Digits":
+            let individually = try field.optional("individual_digits").map { try $0.bool() } ?? false
+            return [.digits(individually: individually)]
         case "Split":
             let patternField = try field.required("pattern")
             guard let regexField = try patternField.optional("Regex") else {
@@ -50,7 +56,7 @@ enum PreTokenizerStep: Equatable {
             }
             return [.split(pattern)]
         default:
-            throw try field.required("type").unsupported("pre-tokenizer type `\(type)` (implemented: ByteLevel, Split, Sequence)")
+            throw try field.required("type").unsupported("pre-tokenizer type `\(type)` (implemented: ByteLevel, Split, Digits, Sequence)")
         }
     }
 
@@ -59,6 +65,28 @@ enum PreTokenizerStep: Equatable {
         case let .split(pattern): return "Split(\(pattern.name) pattern, Isolated)"
         case let .byteLevel(prefix, regex):
             return "ByteLevel(add_prefix_space: \(prefix), use_regex: \(regex)\(regex ? ", GPT-2 pattern" : ""))"
+        case let .digits(individually): return "Digits(individual_digits: \(individually))"
         }
+    }
+}
+
+extension PreTokenizerStep {
+    /// Calls `emit(start, end)` for each piece `Digits` makes of `p[start..<end]`.
+    static func splitDigits(_ p: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, individually: Bool,
+                            _ emit: (Int, Int) -> Void) {
+        var pieceStart = start
+        var pieceIsNumber = false
+        var i = start
+        while i < end {
+            let (value, length) = decodeScalar(p, at: i)
+            let isNumber = UnicodeClasses.classOf(value) == .number
+            if i > pieceStart, isNumber != pieceIsNumber || (isNumber && individually) {
+                emit(pieceStart, i)
+                pieceStart = i
+            }
+            pieceIsNumber = isNumber
+            i += length
+        }
+        if end > pieceStart { emit(pieceStart, end) }
     }
 }

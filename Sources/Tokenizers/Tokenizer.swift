@@ -36,7 +36,9 @@ public final class Tokenizer: CustomStringConvertible, @unchecked Sendable {
     /// The text `decode` and `token(forID:)` give for an added token: its content, normalized when the token is
     /// (as `tokenizers` stores it).
     private let addedTextByID: [Int: String]
-    private let addedByContent: [String: AddedToken]
+    private let addedByContent: [ExactString: AddedToken]
+    /// Some ByteLevel step puts a space before pieces (`add_prefix_space`), so pieces are rewritten.
+    private let addsPrefixSpace: Bool
     private let lock = NSLock()
     private var state = EncodingState()
 
@@ -68,19 +70,20 @@ public final class Tokenizer: CustomStringConvertible, @unchecked Sendable {
         model = try BytePairModel(modelField, maximumID: maximumID)
         normalizers = try Normalizer.read(try root.optional("normalizer"))
         preTokenizer = try PreTokenizerStep.read(in: root)
+        addsPrefixSpace = preTokenizer.contains { if case .byteLevel(true, _) = $0 { return true } else { return false } }
         postProcessor = try PostProcessor.read(try root.optional("post_processor"))
         try DecoderCheck.read(in: root)
 
         var added: [AddedToken] = []
         var byID: [Int: AddedToken] = [:]
-        var byContent: [String: AddedToken] = [:]
+        var byContent: [ExactString: AddedToken] = [:]
         for entry in addedEntries {
             let token = try AddedToken(entry, maximumID: maximumID)
             if let other = byID[token.id], other.content != token.content {
                 throw try entry.required("id").invalid("id \(token.id) is given to both \"\(other.content)\" and \"\(token.content)\"")
             }
             byID[token.id] = token
-            byContent[token.content] = token
+            byContent[ExactString(token.content)] = token
             added.append(token)
         }
         addedTokens = added
@@ -122,8 +125,8 @@ public final class Tokenizer: CustomStringConvertible, @unchecked Sendable {
 
     /// The id of a token (added tokens first, then the model vocabulary, in the byte-level spelling like `Ġthe`).
     public func id(forToken token: String) -> Int? {
-        if let added = addedByContent[token] { return added.id }
-        return model.ids[token]
+        if let added = addedByContent[ExactString(token)] { return added.id }
+        return model.ids[ExactString(token)]
     }
 
     /// The token of an id (an added token's content, normalized if the token is, or the model's byte-level
@@ -136,8 +139,7 @@ public final class Tokenizer: CustomStringConvertible, @unchecked Sendable {
 
     /// Forgets the word cache (for timing encodes from cold, or to free its memory).
     public func clearCache() {
-        lock.lock(); defer { lock.unlock() }
-        state = EncodingState()
+        lock.withLock { state = EncodingState() }
     }
 
     /// The ids of `text`; with `addSpecialTokens`, wrapped in the post-processor's template (e.g. a BOS first).
@@ -145,20 +147,19 @@ public final class Tokenizer: CustomStringConvertible, @unchecked Sendable {
         var output: [Int] = []
         output.reserveCapacity(text.utf8.count / 3 + 4)
         if addSpecialTokens { output += postProcessor.prefix }
-        var bytes = Array(text.utf8)
-        lock.lock()
-        bytes.withUnsafeBufferPointer { p in
-            var pieces: [AddedTokenMatcher.Piece] = []
-            rawMatcher.split(p, 0, p.count, into: &pieces)
-            for piece in pieces {
-                switch piece {
-                case let .token(id): output.append(id)
-                case let .text(start, end): encodeSegment(p, start, end, into: &output)
+        let bytes = Array(text.utf8)
+        lock.withLock {
+            bytes.withUnsafeBufferPointer { p in
+                var pieces: [AddedTokenMatcher.Piece] = []
+                rawMatcher.split(p, 0, p.count, into: &pieces)
+                for piece in pieces {
+                    switch piece {
+                    case let .token(id): output.append(id)
+                    case let .text(start, end): encodeSegment(p, start, end, into: &output)
+                    }
                 }
             }
         }
-        lock.unlock()
-        bytes = []
         if addSpecialTokens { output += postProcessor.suffix }
         return output
     }
@@ -197,9 +198,30 @@ public final class Tokenizer: CustomStringConvertible, @unchecked Sendable {
 
     /// Runs the pre-tokenizer steps over `p[start..<end]` and merges each resulting word.
     private func preTokenizeAndMerge(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into output: inout [Int]) {
+        preTokenize(p, start, end) { q, s, e in model.encodeWord(q, s, e, into: &output, state: &state) }
+    }
+
+    /// The words the pre-tokenizer makes of `text` (no added tokens, no normalization), spelled in the byte-level
+    /// alphabet: what `tokenizers`' `pre_tokenizer.pre_tokenize_str` returns. For tests.
+    func preTokenizedWords(_ text: String) -> [String] {
+        var words: [String] = []
+        Array(text.utf8).withUnsafeBufferPointer { p in
+            lock.withLock {
+                preTokenize(p, 0, p.count) { q, s, e in
+                    words.append(ByteLevelAlphabet.spelling(of: UnsafeBufferPointer(rebasing: q[s..<e])))
+                }
+            }
+        }
+        return words
+    }
+
+    /// Calls `body(buffer, start, end)` for each word the pre-tokenizer steps make of `p[start..<end]`.
+    @inline(__always)
+    private func preTokenize(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
+                             _ body: (UnsafeBufferPointer<UInt8>, Int, Int) -> Void) {
+        guard end > start else { return }
         // Common case without rewriting: the steps only split, so words are ranges of `p`.
-        let needsPrefix = preTokenizer.contains { if case .byteLevel(true, _) = $0 { return true } else { return false } }
-        if !needsPrefix {
+        if !addsPrefixSpace {
             var ranges: [Int] = []
             swap(&ranges, &state.pieces)
             ranges.removeAll(keepingCapacity: true)
@@ -207,13 +229,13 @@ public final class Tokenizer: CustomStringConvertible, @unchecked Sendable {
             for step in preTokenizer { applySplit(step, p, &ranges) }
             var k = 0
             while k < ranges.count {
-                model.encodeWord(p, ranges[k], ranges[k + 1], into: &output, state: &state)
+                body(p, ranges[k], ranges[k + 1])
                 k += 2
             }
             swap(&ranges, &state.pieces)
             return
         }
-        // `add_prefix_space`: pieces are rewritten into a buffer of their own.
+        // `add_prefix_space`: a piece not starting with a space is copied after one, into a buffer of its own.
         var buffer = Array(UnsafeBufferPointer(rebasing: p[start..<end]))
         var ranges = [0, buffer.count]
         for step in preTokenizer {
@@ -239,7 +261,7 @@ public final class Tokenizer: CustomStringConvertible, @unchecked Sendable {
         buffer.withUnsafeBufferPointer { q in
             var k = 0
             while k < ranges.count {
-                model.encodeWord(q, ranges[k], ranges[k + 1], into: &output, state: &state)
+                body(q, ranges[k], ranges[k + 1])
                 k += 2
             }
         }
@@ -247,19 +269,26 @@ public final class Tokenizer: CustomStringConvertible, @unchecked Sendable {
 
     /// Replaces each range (pairs of offsets) by the matches of the step's pattern inside it.
     private func applySplit(_ step: PreTokenizerStep, _ p: UnsafeBufferPointer<UInt8>, _ ranges: inout [Int]) {
-        let pattern: SplitPattern
+        let pattern: SplitPattern?
         switch step {
         case let .split(splitPattern): pattern = splitPattern
         case .byteLevel(_, true): pattern = .gpt2
         case .byteLevel(_, false): return
+        case .digits: pattern = nil
         }
         var next: [Int] = []
         swap(&next, &state.nextPieces)
         next.removeAll(keepingCapacity: true)
         var k = 0
         while k < ranges.count {
-            pattern.split(p, from: ranges[k], to: ranges[k + 1]) { s, e in
-                next.append(s); next.append(e)
+            if let pattern {
+                pattern.split(p, from: ranges[k], to: ranges[k + 1]) { s, e in
+                    next.append(s); next.append(e)
+                }
+            } else if case let .digits(individually) = step {
+                PreTokenizerStep.splitDigits(p, from: ranges[k], to: ranges[k + 1], individually: individually) { s, e in
+                    next.append(s); next.append(e)
+                }
             }
             k += 2
         }

@@ -60,6 +60,14 @@ extension TransformerConfiguration {
                 outputBias: modelType == "qwen2" ? false : attentionBias,
                 mlpBias: reader.optional("mlp_bias") ?? false,
                 ropeTheta: theta, ropeScaling: scaling, fileName: file)
+            // Mistral enables its window by giving it; Qwen2 only with use_sliding_window.
+            let windowEnabled: Bool = try reader.optional("use_sliding_window") ?? (modelType == "mistral")
+            if windowEnabled, let window: Int = try reader.optional("sliding_window") {
+                guard window > 0 else {
+                    throw TransformerError.invalidField(file: file, field: "sliding_window", reason: "must be positive, got \(window)")
+                }
+                slidingWindow = window
+            }
         }
     }
 

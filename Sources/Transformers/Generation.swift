@@ -12,6 +12,7 @@ public struct GenerationOptions: Sendable, Equatable {
     /// The id placed in left padding (masked out, so any valid id works).
     public var padToken: Int
 
+    /// Options with the given count; by default no stop tokens, greedy choice and padding id 0.
     public init(maxNewTokens: Int, stopTokens: Set<Int> = [], sampling: Sampling = .greedy, padToken: Int = 0) {
         self.maxNewTokens = maxNewTokens
         self.stopTokens = stopTokens

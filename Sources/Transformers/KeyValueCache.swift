@@ -6,8 +6,9 @@ import Tensors
 /// A cache starts empty; the first forward pass through it (the prefill) fills it and fixes each
 /// batch entry's left padding; later passes (decode steps) append one position or more.
 public final class KeyValueCache {
-    /// Per layer, the cached keys and values; `nil` before the prefill.
+    /// Per layer, the cached keys `[batch, kvHeads, length, headDim]` (after RoPE); `nil` before the prefill.
     public private(set) var keys: [Tensor?]
+    /// Per layer, the cached values `[batch, kvHeads, length, headDim]`; `nil` before the prefill.
     public private(set) var values: [Tensor?]
     /// Per batch entry, the first key position that is not left padding.
     public internal(set) var firstValidKey: [Int] = []
@@ -26,13 +27,13 @@ public final class KeyValueCache {
     public var batch: Int { firstValidKey.count }
 
     /// Appends a layer's new keys and values `[batch, kvHeads, t, headDim]` and returns all of them
-    /// (`[batch, kvHeads, length + t, headDim]`). Cached tensors are detached: the cache records
-    /// no gradient.
+    /// (`[batch, kvHeads, length + t, headDim]`). What the cache keeps is detached (it records no
+    /// gradient); what it returns stays differentiable in the new keys and values.
     func append(keys newKeys: Tensor, values newValues: Tensor, layer: Int) throws -> (Tensor, Tensor) {
-        let allKeys = try keys[layer].map { try Tensor.concatenate([$0, newKeys.detached()], alongAxis: 2) } ?? newKeys.detached()
-        let allValues = try values[layer].map { try Tensor.concatenate([$0, newValues.detached()], alongAxis: 2) } ?? newValues.detached()
-        keys[layer] = allKeys
-        values[layer] = allValues
+        let allKeys = try keys[layer].map { try Tensor.concatenate([$0, newKeys], alongAxis: 2) } ?? newKeys
+        let allValues = try values[layer].map { try Tensor.concatenate([$0, newValues], alongAxis: 2) } ?? newValues
+        keys[layer] = allKeys.detached()
+        values[layer] = allValues.detached()
         return (allKeys, allValues)
     }
 }

@@ -26,13 +26,13 @@ public final class LanguageModelTrainer {
                                schedule: .linearWarmupThenDecay(warmupSteps: warmupSteps, totalSteps: totalSteps))
     }
 
-    /// One optimizer step on a batch; `labels` default to the ids (every next token counts).
+    /// One optimizer step on a batch; `labels` default to the ids with padding ignored (every real next token counts).
     /// - Returns: the batch's loss before the step.
     /// - Throws: `TransformerError.nonFiniteLoss` naming the step when the loss is NaN or infinite
     ///   (the parameters are then left unchanged); the loss's errors.
     @discardableResult
     public func step(_ tokens: TokenBatch, labels: [[Int]]? = nil) throws -> Float {
-        let labels = labels ?? (0..<tokens.batch).map { Array(tokens.row($0)) }
+        let labels = labels ?? tokens.defaultLabels
         let loss = try model.languageModelLoss(tokens, labels: labels)
         guard loss.scalar.isFinite else {
             throw TransformerError.nonFiniteLoss(step: optimizer.stepCount, loss: loss.scalar)
@@ -45,7 +45,7 @@ public final class LanguageModelTrainer {
 
     /// The loss on a batch without training and without recording gradients.
     public func evaluate(_ tokens: TokenBatch, labels: [[Int]]? = nil) throws -> Float {
-        let labels = labels ?? (0..<tokens.batch).map { Array(tokens.row($0)) }
+        let labels = labels ?? tokens.defaultLabels
         return try Tensor.withoutGradients { try model.languageModelLoss(tokens, labels: labels).scalar }
     }
 }

@@ -60,6 +60,13 @@ public struct TokenBatch: Sendable, Equatable {
         (0..<batch).flatMap { row in (0..<length).map { max(0, $0 - leftPadding[row]) } }
     }
 
+    /// The labels of plain language modelling: the ids, with −100 (ignored) at padding and at each
+    /// row's first real token, which no real position predicts (HF's plain `labels = input_ids`
+    /// would make the last padding position predict it).
+    public var defaultLabels: [[Int]] {
+        (0..<batch).map { row in self.row(row).enumerated().map { $0.offset <= leftPadding[row] ? -100 : $0.element } }
+    }
+
     /// Whether any row is padded.
     public var isPadded: Bool { leftPadding.contains { $0 > 0 } }
 }

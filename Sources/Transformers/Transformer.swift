@@ -102,6 +102,10 @@ public final class Transformer: Module {
                 "token id \(tokens.ids[bad]) (example \(bad / t), position \(bad % t)) is outside the vocabulary 0..<\(configuration.vocabularySize)")
         }
         let (positions, firstValidKey) = try positionsAndPadding(tokens, cache: cache)
+        if let window = configuration.slidingWindow, (cache?.length ?? 0) + t > window {
+            throw TransformerError.invalidInput(
+                "\((cache?.length ?? 0) + t) positions exceed the sliding window of \(window) (sliding_window); only full attention is implemented")
+        }
         if configuration.family == .gpt2, let beyond = positions.first(where: { $0 >= configuration.maxPositions }) {
             throw TransformerError.invalidInput("position \(beyond) is beyond the model's \(configuration.maxPositions) positions (n_positions)")
         }

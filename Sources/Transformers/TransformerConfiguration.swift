@@ -54,6 +54,9 @@ public struct TransformerConfiguration: Sendable, Equatable {
     public var ropeTheta: Double
     /// RoPE's frequency scaling (Llama family only).
     public var ropeScaling: RopeScaling
+    /// Mistral-style sliding-window attention's window, when the file enables one. Full attention
+    /// equals it on sequences no longer than the window, so longer ones are refused, not approximated.
+    public var slidingWindow: Int?
 
     /// The model types each family accepts.
     public static let supportedModelTypes: [String: Family] = ["gpt2": .gpt2, "llama": .llama, "qwen2": .llama, "mistral": .llama]

@@ -22,6 +22,7 @@ public enum TransformerError: Error, Equatable, CustomStringConvertible, Localiz
     /// A loss that became NaN or infinite during training.
     case nonFiniteLoss(step: Int, loss: Float)
 
+    /// The message, naming what is at fault and what was expected.
     public var description: String {
         switch self {
         case let .unreadableConfiguration(file, reason):
@@ -45,5 +46,6 @@ public enum TransformerError: Error, Equatable, CustomStringConvertible, Localiz
         }
     }
 
+    /// The same message, for `localizedDescription`.
     public var errorDescription: String? { description }
 }

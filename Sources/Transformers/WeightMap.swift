@@ -20,8 +20,11 @@ public struct WeightMap: Sendable {
 
     /// One HF tensor and the parameter(s) it holds.
     public struct Entry: Sendable, Equatable {
+        /// The tensor's name in HF files, e.g. `transformer.h.0.attn.c_attn.weight`.
         public let huggingFaceName: String
+        /// Our parameter(s) it holds, e.g. `layers.0.attention.query.weight` (three for a fused `c_attn`).
         public let parameterNames: [String]
+        /// How the HF tensor's layout relates to ours.
         public let layout: Layout
     }
 

@@ -8,11 +8,11 @@ struct TokenizerBenchmark: ParsableCommand {
         commandName: "tokenizer",
         abstract: "Encoding MB/s and tokens/s of Tokenizer beside the tokenizers library on one thread, ids checked equal.",
         discussion: """
-            Both sides encode the same text with the same tokenizer.json and start cold: every timed run uses a
-            freshly read tokenizer (reading it is not timed), so no word is in its cache. --mode whole encodes the
-            text as one string (`tokenizer.encode(text)`); --mode lines encodes each line (split on "\\n") on its own
-            (`encode_batch` on one thread in Python). The reference runs bench/reference/tokenizer_bench.py with the
-            virtualenv of `make bench` (RAYON_NUM_THREADS=1, TOKENIZERS_PARALLELISM=false). Median of the runs.
+            Both sides encode the same text with the same tokenizer.json and start cold: every timed run uses a \
+            freshly read tokenizer (reading it is not timed), so no word is in its cache. --mode whole encodes the \
+            text as one string (`tokenizer.encode(text)`); --mode lines encodes each line (split on "\\n") on its \
+            own (`encode_batch` on one thread in Python). The reference runs bench/reference/tokenizer_bench.py \
+            with the virtualenv of `make bench` (RAYON_NUM_THREADS=1, TOKENIZERS_PARALLELISM=false). Median of the runs.
             """
     )
 
@@ -37,8 +37,12 @@ struct TokenizerBenchmark: ParsableCommand {
     }
 
     func run() throws {
-        let text = try String(contentsOf: URL(fileURLWithPath: file), encoding: .utf8)
-        let data = try Data(contentsOf: URL(fileURLWithPath: tokenizer))
+        guard let text = try? String(contentsOf: URL(fileURLWithPath: file), encoding: .utf8) else {
+            throw ValidationFailure("\(file): cannot read it as UTF-8 text")
+        }
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: tokenizer)) else {
+            throw ValidationFailure("\(tokenizer): cannot read the tokenizer file")
+        }
         let bytes = Double(text.utf8.count)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         func encode(_ t: Tokenizer) -> [Int] {

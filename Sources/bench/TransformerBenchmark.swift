@@ -13,7 +13,7 @@ struct TransformerBenchmark: ParsableCommand {
             head. (a) forward: one pass over --batch x --seq random ids with logits at every position, as the
             reference computes them; tokens/s = batch * seq / seconds. (b) decode: greedy generation of --new-tokens
             tokens after a --prompt-token random prompt at batch 1 with the key/value cache (the prefill included, as
-            the reference times it); tokens/s = new tokens / seconds. Figures are medians of --repetitions runs after
+            the reference times it); tokens/s = new tokens / seconds. Figures are medians of --repetitions runs (at most 3, on both sides: each run takes seconds) after
             a warm-up. `matmul share` is the time the forward's projection products take when run alone (same
             shapes, same BLAS calls) over the forward's time. Peak RSS is this process's (getrusage), measured before
             the reference runs in its own process: bench/reference/transformers_bench.py in .venv-reference, with the
@@ -68,17 +68,24 @@ struct TransformerBenchmark: ParsableCommand {
         print("GPT-2 small (random weights), forward \(batch) x \(seq), decode \(newTokens) after \(prompt), threads: \(threads), OpenBLAS kernels: \(LinearAlgebraBackend.kernelName), median of \(repetitions)\n")
         var rows = [["Interchange", String(format: "%.0f", ours.forward), String(format: "%.1f", ours.decode),
                      String(format: "%.0f", ours.peakMegabytes), String(format: "%.0f%%", 100 * matmulSeconds / forwardSeconds)]]
+        var busyShare: Double?
         if reference, let theirs = try referenceFigures(threads: threads) {
+            busyShare = theirs.busyShare
             rows.append(["transformers", String(format: "%.0f", theirs.forward), String(format: "%.1f", theirs.decode),
                          String(format: "%.0f", theirs.peakMegabytes), ""])
             rows.append(["ratio", String(format: "%.2fx", ours.forward / theirs.forward), String(format: "%.2fx", ours.decode / theirs.decode),
                          String(format: "%.2fx", ours.peakMegabytes / theirs.peakMegabytes), ""])
         }
         print(table(["", "forward tokens/s", "decode tokens/s", "peak RSS MB", "matmul share"], rows))
+        if let busy = busyShare, busy > 0.1 {
+            print(String(format: "\nwarning: other processes used %.0f%% of the machine while the reference ran; the sides are not comparable", 100 * busy))
+        }
     }
 
     struct Figures {
         let forward: Double, decode: Double, peakMegabytes: Double
+        /// The share of the machine other processes used meanwhile (the reference's `foreign_cpu`), when known.
+        var busyShare: Double? = nil
     }
 
     /// The forward's projection products alone: per layer q, k, v, output, MLP up and down over all
@@ -111,7 +118,7 @@ struct TransformerBenchmark: ParsableCommand {
               let peak = json["peak_rss_mb"] as? Double else {
             throw ValidationFailure("the transformers reference printed no figures:\n\(output)")
         }
-        return Figures(forward: forward, decode: decode, peakMegabytes: peak)
+        return Figures(forward: forward, decode: decode, peakMegabytes: peak, busyShare: json["foreign_cpu"] as? Double)
     }
 
     /// This process's peak resident set in megabytes (Linux reports `ru_maxrss` in kilobytes).

@@ -40,10 +40,22 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Adam learning rate for DAS (decays linearly to 0).")
     var lr: Float = 0.01
 
+    @Option(help: "DAS seeds (rotation initialization and example order): a list such as `0,1,2,3,4`, or a count such as `5` (seeds 0..4). Each cell runs once per seed and reports the median with a 95% bootstrap interval; one seed (the default, --seed) reports a binomial interval.")
+    var seeds: String?
+
+    @Option(help: "DAS runs per seed and cell; the one with the best validation IIA is kept.")
+    var restarts = 1
+
     @Option(help: "Counterfactual training examples per intervention set (e.g. per WX, YZ, WX+YZ).")
     var trainSize = 2000
 
-    @Option(help: "Held-out counterfactual examples per intervention set.")
+    @Option(help: "Validation counterfactuals per intervention set: the best cell and restart are chosen on these, never on the test set.")
+    var validationSize = 500
+
+    @Option(help: "Seed of the validation data (default: --seed); validation, training and test examples are drawn from different seeds, and their overlap is reported.")
+    var validationSeed: UInt64?
+
+    @Option(help: "Held-out test counterfactual examples per intervention set, scored once for each run.")
     var testSize = 1000
 
     @Option(help: "Seed of everything random: network, data, rotations, order. Printed in every report.")
@@ -61,6 +73,9 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Run only slice k of n of the grid, as `k/n` (1 ≤ k ≤ n); merge the reports with `das-search merge`.")
     var shard: String?
 
+    @Option(help: "Also write each cell's training, validation and test counterfactuals to this folder, as the safetensors files scripts/pyvene_das_iia.py reads (to run pyvene on the same network and data).")
+    var exportData: String?
+
     @Flag(help: "Print nothing but errors: no table, no progress.")
     var quiet = false
 
@@ -71,9 +86,10 @@ struct SearchCommand: ParsableCommand {
         guard AlignmentMethod(rawValue: method) != nil else {
             throw ValidationError("unknown method '\(method)'; choose one of \(AlignmentMethod.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard epochs >= 1, batchSize >= 1, lr > 0, trainSize >= 1, testSize >= 1 else {
-            throw ValidationError("--epochs, --batch-size, --train-size and --test-size must be at least 1, and --lr positive")
+        guard epochs >= 1, batchSize >= 1, lr > 0, trainSize >= 1, testSize >= 1, validationSize >= 1, restarts >= 1 else {
+            throw ValidationError("--epochs, --batch-size, --train-size, --validation-size, --test-size and --restarts must be at least 1, and --lr positive")
         }
+        _ = try parsedSeeds()
         _ = try parsedLayers()
         _ = try parsedDims()
         _ = try parsedShard()
@@ -93,6 +109,19 @@ struct SearchCommand: ParsableCommand {
     static func integers(_ text: String, atLeast minimum: Int, or message: String) throws -> [Int] {
         let values = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !values.isEmpty, values.allSatisfy({ ($0 ?? minimum - 1) >= minimum }) else { throw ValidationError(message) }
+        return values.map { $0! }
+    }
+
+    /// The DAS seeds: `--seeds` as a list (`0,1,2`) or a count (`5` is 0..4); `[--seed]` without it.
+    func parsedSeeds() throws -> [UInt64] {
+        guard let seeds else { return [seed] }
+        let message = "--seeds must be a comma-separated list of seeds or a count from 1 to 100, not '\(seeds)'"
+        if !seeds.contains(",") {
+            guard let count = Int(seeds.trimmingCharacters(in: .whitespaces)), (1...100).contains(count) else { throw ValidationError(message) }
+            return (0..<UInt64(count)).map { $0 }
+        }
+        let values = seeds.split(separator: ",", omittingEmptySubsequences: false).map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
+        guard values.allSatisfy({ $0 != nil }), values.count <= 100, Set(values).count == values.count else { throw ValidationError(message + " (seeds must differ)") }
         return values.map { $0! }
     }
 
@@ -134,11 +163,26 @@ struct SearchCommand: ParsableCommand {
         let shard = try parsedShard()
         let cells = grid.shard(shard.index - 1, of: shard.count)
         let data = try ExperimentData(task: searchTask.task, variables: searchTask.variables, interventionSets: searchTask.interventionSets,
-                                      trainingCount: trainSize, testCount: testSize, seed: seed)
+                                      trainingCount: trainSize, validationCount: validationSize, testCount: testSize, seed: seed,
+                                      validationSeed: validationSeed ?? seed)
 
         let configuration = SearchReport.Configuration(
             task: task, model: model, layers: sites, dims: sizes, method: method.rawValue, epochs: epochs, batchSize: batchSize,
-            learningRate: lr, trainSize: trainSize, testSize: testSize, seed: seed)
+            learningRate: lr, trainSize: trainSize, validationSize: validationSize, testSize: testSize, seed: seed,
+            validationSeed: validationSeed ?? seed, dasSeeds: try parsedSeeds(), restarts: restarts)
+        if let exportData {
+            let folder = URL(fileURLWithPath: exportData)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for cell in cells where !alignsVariablesAlone(method) {
+                let sizes = searchTask.variables.map { _ in cell.subspaceSize }
+                func write(_ dataset: AlignmentDataset, _ split: String) throws {
+                    try dataset.write(to: folder.appendingPathComponent("\(split)-\(cell.site)-\(cell.subspaceSize).safetensors"), site: cell.site, subspaceSizes: sizes)
+                }
+                try write(data.training, "train")
+                try write(AlignmentDataset.concatenating(data.validation), "validation")
+                for test in data.tests { try write(test, "test-\(test.name)") }
+            }
+        }
         let runner = CellRunner(network: network, searchTask: searchTask, method: method, data: data, configuration: configuration)
         let progress = quiet ? nil : ProgressBar(label: "das-search", total: cells.count * runner.runsPerCell)
         var reports: [SearchReport.Cell] = []
@@ -155,6 +199,8 @@ struct SearchCommand: ParsableCommand {
         var report = SearchReport(configuration: configuration, network: networkSummary, shard: .init(index: shard.index, count: shard.count),
                                   splits: data.tests.map(\.name),
                                   changedFractions: Dictionary(uniqueKeysWithValues: data.tests.map { ($0.name, $0.changedFraction) }),
+                                  overlap: data.overlap,
+                                  mergedInputs: try MergedInputs.report(network: network, task: searchTask.task, sites: sites),
                                   cells: reports, timings: .init(totalSeconds: 0, networkSeconds: networkSeconds, cellSeconds: cellSeconds))
         report.timings.totalSeconds = (clock.now - started).seconds
         let jsonURL = json.map { URL(fileURLWithPath: $0) } ?? outputDirectory.appendingPathComponent("report.json")
@@ -170,6 +216,9 @@ struct SearchCommand: ParsableCommand {
         }
     }
 }
+
+/// Boundless and sigmoid-mask DAS align one variable at a time; their data is not exported.
+private func alignsVariablesAlone(_ method: AlignmentMethod) -> Bool { method == .boundless || method == .sigmoidMask }
 
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }

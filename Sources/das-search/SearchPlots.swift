@@ -11,7 +11,8 @@ enum SearchPlots {
         var document = SVGDocument(width: 20 + Double(report.splits.count) * panelWidth + 60, height: 64 + 88 + cell * Double(sites.count) + 10)
         document.text("das-search: IIA by site and subspace size — task \(report.configuration.task), method \(report.configuration.method), seed \(report.configuration.seed)",
                       x: document.width / 2, y: 24, size: 15, anchor: "middle", weight: "bold")
-        document.text("each variable gets the subspace size shown; controls and details in the JSON report",
+        let seeds = report.configuration.dasSeeds.count
+        document.text("test IIA\(seeds > 1 ? ", median over \(seeds) DAS seeds" : ""); each variable gets the subspace size shown; intervals, every seed, controls and validation IIA in the JSON report",
                       x: document.width / 2, y: 44, size: 12, anchor: "middle", color: "#555")
         var x = 10.0
         for split in report.splits {

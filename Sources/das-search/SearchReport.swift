@@ -1,15 +1,16 @@
 import Alignment
 import CommandLineSupport
+import Experiments
 import Foundation
 import Networks
 import Reports
 
-/// The JSON report of a search (schema `interchange.das-search`, version 1; see the README).
+/// The JSON report of a search (schema `interchange.das-search`, version 2; see the README).
 /// Everything but `timings` is a function of the flags and the seed, so two runs with the same
 /// flags give byte-identical reports once `timings` is set aside.
 struct SearchReport: Codable, Equatable {
     static let currentSchema = "interchange.das-search"
-    static let currentVersion = 1
+    static let currentVersion = 2
 
     /// The flags that define the search, resolved (defaults filled in).
     struct Configuration: Codable, Equatable {
@@ -22,8 +23,16 @@ struct SearchReport: Codable, Equatable {
         var batchSize: Int
         var learningRate: Float
         var trainSize: Int
+        var validationSize: Int
         var testSize: Int
+        /// Seeds the network, the training and test data, and the random-network control.
         var seed: UInt64
+        /// Seeds the validation data.
+        var validationSeed: UInt64
+        /// The DAS seeds (rotation initialization and example order) every cell runs with.
+        var dasSeeds: [UInt64]
+        /// DAS runs per seed, the best kept by validation IIA.
+        var restarts: Int
     }
 
     /// The network searched.
@@ -42,37 +51,94 @@ struct SearchReport: Codable, Equatable {
         var count: Int
     }
 
-    /// One cell: IIA per test split, the controls, and the training losses of each DAS run.
-    struct Cell: Codable, Equatable {
-        var site: String
-        var subspaceSize: Int
+    /// One DAS seed's figures in a cell, per split.
+    struct SeedRun: Codable, Equatable {
+        var seed: UInt64
+        /// Test IIA.
         var iia: [String: Double]
+        var validationIIA: [String: Double]
+        /// The controls' test IIA.
         var controls: AlignmentControls
-        /// The mean loss of each epoch, per DAS run (the split it trained for).
-        var epochLosses: [String: [Float]]
-        /// The largest `max|RRᵀ − I|` among the cell's learned rotations.
-        var orthonormalityError: Float?
 
-        init(cell: AlignmentGrid.Cell, results: [(run: String, result: AlignmentResult)]) {
-            site = cell.site
-            subspaceSize = cell.subspaceSize
+        init(seed: UInt64, results: [(run: String, result: AlignmentResult)]) {
+            self.seed = seed
             // Each DAS run scores its own splits; together they cover the cell's.
             func combined(_ scores: (AlignmentResult) -> AccuracyBySplit) -> AccuracyBySplit {
                 results.reduce(into: [:]) { $0.merge(scores($1.result)) { first, _ in first } }
             }
             iia = combined(\.iia)
+            validationIIA = combined(\.validationIIA)
             controls = AlignmentControls(identityBasis: combined(\.controls.identityBasis), randomRotation: combined(\.controls.randomRotation),
                                          randomNetwork: combined(\.controls.randomNetwork))
-            epochLosses = Dictionary(uniqueKeysWithValues: results.map { ($0.run, $0.result.epochLosses) })
-            orthonormalityError = results.compactMap(\.result.orthonormalityError).max()
         }
     }
 
-    /// The cell with the highest IIA on the headline split (all variables together).
+    /// 95% intervals per split: binomial (Wilson) for one seed, bootstrap over seeds and examples for several.
+    struct CellIntervals: Codable, Equatable {
+        var das: [String: IIAInterval]
+        var validation: [String: IIAInterval]
+        var identityBasis: [String: IIAInterval]
+        var randomRotation: [String: IIAInterval]
+        var randomNetwork: [String: IIAInterval]
+    }
+
+    /// One cell: the median over DAS seeds of each split's test and validation IIA and of the
+    /// controls, their intervals, every seed's values, and the training losses.
+    struct Cell: Codable, Equatable {
+        var site: String
+        var subspaceSize: Int
+        /// Median over seeds of the test IIA (what the heatmap shows).
+        var iia: [String: Double]
+        /// Median over seeds of the validation IIA (what the best cell is chosen on).
+        var validationIIA: [String: Double]
+        /// Medians over seeds of the controls' test IIA.
+        var controls: AlignmentControls
+        var intervals: CellIntervals
+        var seeds: [SeedRun]
+        /// The mean loss of each epoch, per DAS run (the split it trained for), for the first seed.
+        var epochLosses: [String: [Float]]
+        /// The largest `max|RRᵀ − I|` among the cell's learned rotations.
+        var orthonormalityError: Float?
+
+        init(site: String, subspaceSize: Int, seeds: [SeedRun], testCount: Int, validationCount: Int,
+             epochLosses: [String: [Float]], orthonormalityError: Float?) {
+            self.site = site
+            self.subspaceSize = subspaceSize
+            self.seeds = seeds
+            self.epochLosses = epochLosses
+            self.orthonormalityError = orthonormalityError
+            func medians(_ scores: (SeedRun) -> [String: Double]) -> [String: Double] {
+                let splits = Set(seeds.flatMap { scores($0).keys })
+                return Dictionary(uniqueKeysWithValues: splits.map { split in (split, IIAInterval.median(seeds.compactMap { scores($0)[split] })) })
+            }
+            func intervals(_ scores: (SeedRun) -> [String: Double], examples: Int) -> [String: IIAInterval] {
+                let splits = Set(seeds.flatMap { scores($0).keys })
+                return Dictionary(uniqueKeysWithValues: splits.map { split in
+                    let values = seeds.compactMap { scores($0)[split] }
+                    return (split, values.count == 1
+                        ? IIAInterval.binomial(successes: Int((values[0] * Double(examples)).rounded()), trials: examples)
+                        : IIAInterval.bootstrap(values: values, examples: examples))
+                })
+            }
+            iia = medians(\.iia)
+            validationIIA = medians(\.validationIIA)
+            controls = AlignmentControls(identityBasis: medians(\.controls.identityBasis), randomRotation: medians(\.controls.randomRotation),
+                                         randomNetwork: medians(\.controls.randomNetwork))
+            self.intervals = CellIntervals(
+                das: intervals(\.iia, examples: testCount), validation: intervals(\.validationIIA, examples: validationCount),
+                identityBasis: intervals(\.controls.identityBasis, examples: testCount),
+                randomRotation: intervals(\.controls.randomRotation, examples: testCount),
+                randomNetwork: intervals(\.controls.randomNetwork, examples: testCount))
+        }
+    }
+
+    /// The cell with the highest validation IIA on the headline split (all variables together),
+    /// with its test IIA, computed once for it.
     struct Best: Codable, Equatable {
         var site: String
         var subspaceSize: Int
         var split: String
+        var validationIIA: Double
         var iia: Double
     }
 
@@ -93,29 +159,40 @@ struct SearchReport: Codable, Equatable {
     var splits: [String]
     /// The fraction of each split's labels that the interventions change.
     var changedFractions: [String: Double]
+    /// How much the training, validation and test counterfactuals share.
+    var overlap: SplitOverlap
+    /// For tasks with few inputs: each searched site that maps different inputs to one representation (see `MergedInputs`).
+    var mergedInputs: [String]
     var cells: [Cell]
     var best: Best?
     var timings: Timings
 
     init(configuration: Configuration, network: Network, shard: Shard, splits: [String], changedFractions: [String: Double],
-         cells: [Cell], timings: Timings) {
+         overlap: SplitOverlap, mergedInputs: [String], cells: [Cell], timings: Timings) {
         self.configuration = configuration
         self.network = network
         self.shard = shard
         self.splits = splits
         self.changedFractions = changedFractions
+        self.overlap = overlap
+        self.mergedInputs = mergedInputs
         self.cells = cells
         self.timings = timings
         best = SearchReport.best(of: cells, splits: splits)
     }
 
-    /// The split scored as "all variables" (the last), or each variable's own for per-variable methods.
+    /// Chosen on validation IIA: on the split "all variables" (the last), or the mean of each
+    /// variable's own for per-variable methods. The test IIA is read for the chosen cell only.
     static func best(of cells: [Cell], splits: [String]) -> Best? {
         guard let headline = splits.last else { return nil }
+        func score(_ scores: [String: Double]) -> Double {
+            if let value = scores[headline] { return value }
+            let values = splits.compactMap { scores[$0] }
+            return values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
+        }
         var best: Best?
-        for cell in cells {
-            let score = cell.iia[headline] ?? splits.compactMap { cell.iia[$0] }.reduce(0, +) / Double(max(splits.count, 1))
-            if score > best?.iia ?? -1 { best = Best(site: cell.site, subspaceSize: cell.subspaceSize, split: headline, iia: score) }
+        for cell in cells where score(cell.validationIIA) > best?.validationIIA ?? -1 {
+            best = Best(site: cell.site, subspaceSize: cell.subspaceSize, split: headline, validationIIA: score(cell.validationIIA), iia: score(cell.iia))
         }
         return best
     }
@@ -129,7 +206,7 @@ struct SearchReport: Codable, Equatable {
     }
 
     /// Reads a report, checking its schema and version.
-    /// - Throws: `RuntimeError` naming the file when it is unreadable or not a version-1 das-search report.
+    /// - Throws: `RuntimeError` naming the file when it is unreadable or not a current-version das-search report.
     init(contentsOf url: URL) throws {
         do {
             self = try JSONDecoder().decode(SearchReport.self, from: Data(contentsOf: url))
@@ -146,7 +223,7 @@ struct SearchReport: Codable, Equatable {
     static func merged(_ reports: [SearchReport]) throws -> SearchReport {
         guard let first = reports.first else { throw UsageError("merge needs at least one report") }
         for report in reports where report.configuration != first.configuration || report.network != first.network
-            || report.splits != first.splits || report.changedFractions != first.changedFractions {
+            || report.splits != first.splits || report.changedFractions != first.changedFractions || report.overlap != first.overlap {
             throw UsageError("the reports come from different searches (their configurations or networks differ)")
         }
         let indices = reports.map(\.shard.index).sorted()
@@ -159,7 +236,8 @@ struct SearchReport: Codable, Equatable {
         let cells = reports.flatMap(\.cells).sorted { order($0) < order($1) }
         return SearchReport(
             configuration: first.configuration, network: first.network, shard: Shard(index: 1, count: 1), splits: first.splits,
-            changedFractions: first.changedFractions, cells: cells,
+            changedFractions: first.changedFractions, overlap: first.overlap,
+            mergedInputs: Array(Set(reports.flatMap(\.mergedInputs))).sorted(), cells: cells,
             timings: Timings(totalSeconds: reports.map(\.timings.totalSeconds).reduce(0, +),
                              networkSeconds: reports.map(\.timings.networkSeconds).max() ?? 0,
                              cellSeconds: reports.reduce(into: [:]) { $0.merge($1.timings.cellSeconds) { first, _ in first } }))
@@ -169,23 +247,60 @@ struct SearchReport: Codable, Equatable {
     var summary: String {
         func format(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "-" }
         let headline = splits.last ?? ""
-        let header = ["site", "dims"] + splits.map { "IIA \($0)" } + ["neurons", "random rotation", "random network"]
+        let seeds = configuration.dasSeeds
+        let many = seeds.count > 1
+        func withInterval(_ value: Double?, _ interval: IIAInterval?) -> String {
+            guard let value else { return "-" }
+            guard let interval, interval.low.isFinite else { return format(value) }
+            return String(format: "%.3f [%.2f, %.2f]", value, interval.low, interval.high)
+        }
+        let header = ["site", "dims", "val \(headline)"] + splits.map { "IIA \($0)" } + ["neurons", "random rotation", "random network"]
         let rows = cells.map { cell in
-            [cell.site, "\(cell.subspaceSize)"] + splits.map { format(cell.iia[$0]) }
-                + [cell.controls.identityBasis, cell.controls.randomRotation, cell.controls.randomNetwork].map { format($0[headline]) }
+            [cell.site, "\(cell.subspaceSize)", format(cell.validationIIA[headline])]
+                + splits.map { $0 == headline ? withInterval(cell.iia[$0], cell.intervals.das[$0]) : format(cell.iia[$0]) }
+                + [(cell.controls.identityBasis, cell.intervals.identityBasis), (cell.controls.randomRotation, cell.intervals.randomRotation),
+                   (cell.controls.randomNetwork, cell.intervals.randomNetwork)].map { withInterval($0.0[headline], $0.1[headline]) }
         }
         let accuracy = network.testAccuracy.map { String(format: ", test accuracy %.3f", $0) } ?? ""
+        let seedText = many ? "DAS seeds \(seeds.map(String.init).joined(separator: ","))" : "DAS seed \(seeds.first ?? configuration.seed)"
         var lines = [
-            "das-search: task \(configuration.task), method \(configuration.method), seed \(configuration.seed)\(shard.count > 1 ? ", shard \(shard.index)/\(shard.count)" : "")",
+            "das-search: task \(configuration.task), method \(configuration.method), seed \(configuration.seed), \(seedText)\(configuration.restarts > 1 ? ", best of \(configuration.restarts) restarts by validation IIA" : "")\(shard.count > 1 ? ", shard \(shard.index)/\(shard.count)" : "")",
             "network: \(network.origin == "loaded" ? network.path ?? "" : "trained") (\(network.configuration.inputDimension)-\(network.configuration.hiddenDimensions.map(String.init).joined(separator: "-"))-\(network.configuration.outputDimension), \(network.configuration.activation.rawValue)\(accuracy))",
+            "data per intervention set: \(configuration.trainSize) training, \(configuration.validationSize) validation (seed \(configuration.validationSeed)), \(configuration.testSize) test",
+            overlap.summary,
             "labels the interventions change: " + splits.map { "\($0) \(format(changedFractions[$0]))" }.joined(separator: ", "),
-            "controls are on \(headline); IIA is the fraction of held-out counterfactuals the intervened network gets right",
+            "IIA is on held-out test counterfactuals, computed once per run; controls are on \(headline); 'val' is validation IIA, what the best cell is chosen on",
+            many ? "each figure is the median over the \(seeds.count) DAS seeds, [95% bootstrap interval over seeds and examples]; every seed's value is in the JSON report"
+                 : "[95% binomial (Wilson) interval over the \(configuration.testSize) test examples]; run with --seeds 5 for the spread over DAS seeds",
             "",
             TextTable(header: header, rows: rows).rendered,
         ]
         if let best {
-            lines.append("\nBest: \(best.site) with \(best.subspaceSize) dimension\(best.subspaceSize == 1 ? "" : "s") per variable, IIA \(format(best.iia)) on \(best.split).")
+            lines.append("\nBest (chosen on validation): \(best.site) with \(best.subspaceSize) dimension\(best.subspaceSize == 1 ? "" : "s") per variable, validation IIA \(format(best.validationIIA)), test IIA \(format(best.iia)) on \(best.split).")
+            if let cell = cells.first(where: { $0.site == best.site && $0.subspaceSize == best.subspaceSize }) {
+                lines.append(verdict(for: cell, headline: headline))
+            }
+        }
+        if !mergedInputs.isEmpty {
+            lines.append("\nWhy IIA cannot reach 1 at some layers: the network gives different inputs the same representation there, so the variables that tell them apart are gone at that layer and no intervention on it can bring them back:")
+            lines += mergedInputs.map { "  " + $0 }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// A plain sentence on whether the best cell's IIA stands clear of its controls: its interval's
+    /// low end must be above every control's interval's high end.
+    func verdict(for cell: Cell, headline: String) -> String {
+        guard let das = cell.intervals.das[headline] else { return "" }
+        let controls = [("neurons", cell.intervals.identityBasis[headline]), ("random rotation", cell.intervals.randomRotation[headline]),
+                        ("random network", cell.intervals.randomNetwork[headline])]
+        let overlapping = controls.filter { ($0.1?.high ?? 0) >= das.low }.map(\.0)
+        if overlapping.isEmpty && das.low >= 0.9 {
+            return "DAS finds the variables here: the interval of its IIA lies above every control's."
+        }
+        if overlapping.isEmpty {
+            return String(format: "DAS stands above every control here, but at IIA %.3f the variables are only partly held apart in this layer.", das.median)
+        }
+        return "DAS does NOT stand clear of its controls here (\(overlapping.joined(separator: ", ")) reach its interval): this network does not hold the variables apart in a way these interventions can find."
     }
 }

@@ -105,3 +105,55 @@ import Tensors
         #expect(Set(shards.flatMap { $0 }) == Set(grid.cells))
     }
 }
+
+/// What a choice between runs is made on: validation data, never test data.
+@Suite struct ChoosingOnValidationTests {
+    let task = try! CausalTask.booleanAnd()
+
+    func data(seed: UInt64, count: Int) throws -> AlignmentDataset {
+        try AlignmentDataset.concatenating([["A"], ["B"], ["A", "B"]].enumerated().map { index, set in
+            try AlignmentDataset(CounterfactualDataset(sampling: task.model, intervening: set, count: count, seed: seed + UInt64(index),
+                                                       options: CounterfactualOptions(balancesLabels: true)),
+                                 variables: ["A", "B"], encoding: task.encoding)
+        })
+    }
+
+    @Test func restartsAreChosenByValidationIIA() throws {
+        let network = try MultilayerPerceptron(MLPConfiguration(inputDimension: 2, hiddenDimensions: [4, 4], outputDimension: 2), seed: 3)
+        let training = try data(seed: 10, count: 64), validation = try data(seed: 20, count: 64)
+        let configuration = DASConfiguration(site: "layer.0", variables: ["A", "B"], subspaceSizes: [1, 1], epochs: 2, batchSize: 32,
+                                             learningRate: 0.01, seed: 7)
+        // Each restart alone, scored on validation.
+        let scores = try (0..<4).map { restart -> Double in
+            var attempt = configuration
+            attempt.seed = 7 + UInt64(restart)
+            let search = try DistributedAlignmentSearch(network: network, configuration: attempt)
+            try search.train(on: training)
+            return try search.interchangeInterventionAccuracy(on: validation)
+        }
+        let chosen = try DistributedAlignmentSearch.bestOfRestarts(network: network, configuration: configuration, restarts: 4, on: training,
+                                                                   choosingOn: validation)
+        #expect(try chosen.interchangeInterventionAccuracy(on: validation) == scores.max())
+        #expect(scores.firstIndex(of: scores.max()!).map { 7 + UInt64($0) } == chosen.configuration.seed || scores.filter { $0 == scores.max() }.count > 1)
+    }
+
+    @Test func trainingTouchesOnlyTrainableParametersAndEvaluationRecordsNothing() throws {
+        let network = try MultilayerPerceptron(MLPConfiguration(inputDimension: 2, hiddenDimensions: [4, 4], outputDimension: 2), seed: 3)
+        let search = try DistributedAlignmentSearch(network: network, configuration: DASConfiguration(
+            site: "layer.0", variables: ["A", "B"], subspaceSizes: [1, 1], epochs: 1, batchSize: 32, learningRate: 0.01, seed: 1))
+        let training = try data(seed: 10, count: 32)
+        // A frozen intervention trains nothing: its rotation stays as it was.
+        search.intervention.freeze()
+        let before = search.intervention.parameters.map(\.scalars)
+        try search.train(on: training)
+        #expect(search.intervention.parameters.map(\.scalars) == before)
+        search.intervention.unfreeze()
+        try search.train(on: training)
+        #expect(search.intervention.parameters.map(\.scalars) != before)
+        // Scoring leaves the parameters' flags and values alone.
+        let after = search.intervention.parameters.map(\.scalars)
+        _ = try search.interchangeInterventionAccuracy(on: training)
+        #expect(search.intervention.parameters.allSatisfy { $0.requiresGradient })
+        #expect(search.intervention.parameters.map(\.scalars) == after)
+    }
+}

@@ -58,6 +58,9 @@ import Testing
             (["--method", "magic"], 2, "unknown method 'magic'"),
             (["--shard", "4/3"], 2, "--shard must be k/n"),
             (["--dims", "0,2"], 2, "--dims must be"),
+            (["--seeds", "1,1"], 2, "--seeds must be"),
+            (["--seeds", "0"], 2, "--seeds must be"),
+            (["--validation-size", "0"], 2, "--validation-size"),
             (["--task", "boolean-and", "--layers", "7", "--out", out] + small, 2, "layer 7 is outside the network"),
             (["--task", "boolean-and", "--dims", "3", "--out", out] + small, 2, "size 3 does not fit layer.0"),
             (["--model", "/nonexistent/network", "--out", out] + small, 1, "/nonexistent/network"),
@@ -85,7 +88,8 @@ import Testing
         let result = try run(["search", "--help"])
         #expect(result.status == 0)
         for flag in ["--task", "--model", "--layers", "--dims", "--method", "--epochs", "--batch-size", "--lr", "--train-size",
-                     "--test-size", "--seed", "--out", "--json", "--svg", "--quiet", "--shard"] {
+                     "--test-size", "--validation-size", "--validation-seed", "--seeds", "--restarts", "--export-data",
+                     "--seed", "--out", "--json", "--svg", "--quiet", "--shard"] {
             #expect(result.standardOutput.contains(flag), "--help lacks \(flag)")
         }
     }
@@ -97,19 +101,27 @@ import Testing
         let result = try run(["--task", task, "--out", out, "--train-size", "600", "--test-size", "200", "--epochs", "5", "--quiet"] + dims)
         #expect(result.status == 0, "\(result.standardError)")
         let report = try reportWithoutTimings(out + "/report.json")
-        #expect(report["schema"] as? String == "interchange.das-search" && report["version"] as? Int == 1)
+        #expect(report["schema"] as? String == "interchange.das-search" && report["version"] as? Int == 2)
         let cells = try #require(report["cells"] as? [[String: Any]])
         #expect(!cells.isEmpty)
         let best = try #require(report["best"] as? [String: Any])
         let iia = try #require(best["iia"] as? Double)
+        // The best cell is the one with the highest validation IIA on the headline split.
+        let headline = try #require((report["splits"] as? [String])?.last)
+        let validationScores = cells.compactMap { ($0["validationIIA"] as? [String: Double])?[headline] }
+        if validationScores.count == cells.count { #expect(best["validationIIA"] as? Double == validationScores.max()) }
         let controls = try #require(cells.first?["controls"] as? [String: [String: Double]])
         let split = try #require(best["split"] as? String)
+        let overlap = try #require(report["overlap"] as? [String: Any])
         switch task {
         case "boolean-and":
+            // Four inputs: every test example was seen in training, and the output says so plainly.
+            #expect((overlap["testInTraining"] as? Double ?? 0) > 0.99)
             // A 4-4 MLP trained on AND may merge the inputs it does not need apart (0∧1 = 1∧0 = 0∧0), so A and B
             // need not be recoverable; DAS still does at least as well as the neurons.
             #expect(iia >= (controls["identityBasis"]?[split] ?? 1))
         case "hierarchical-equality":
+            #expect((overlap["testInTraining"] as? Double ?? 1) < 0.05)
             #expect(iia > 0.75)
             #expect(iia > (controls["identityBasis"]?[split] ?? 1) + 0.1)
         default:
@@ -140,5 +152,33 @@ import Testing
         #expect(try canonical(reportWithoutTimings(out + "/merged.json")) == canonical(reportWithoutTimings(out + "/whole.json")))
         let missing = try run(["merge", out + "/part1.json", out + "/part3.json", "--json", out + "/bad.json"])
         #expect(missing.status == 2 && missing.standardError.contains("exactly once"))
+    }
+
+    @Test func severalSeedsGiveMediansIntervalsAndEverySeed() throws {
+        let out = temporaryDirectory()
+        let result = try run(["--task", "sum", "--dims", "4", "--layers", "0", "--seeds", "3", "--out", out, "--train-size", "300",
+                              "--validation-size", "100", "--test-size", "200", "--epochs", "2"])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("median over the 3 DAS seeds") && result.standardOutput.contains("bootstrap"))
+        let report = try reportWithoutTimings(out + "/report.json")
+        let cell = try #require((report["cells"] as? [[String: Any]])?.first)
+        let seeds = try #require(cell["seeds"] as? [[String: Any]])
+        #expect(seeds.compactMap { $0["seed"] as? Int } == [0, 1, 2])
+        let values = seeds.compactMap { ($0["iia"] as? [String: Double])?["S1"] }.sorted()
+        #expect(values.count == 3 && (cell["iia"] as? [String: Double])?["S1"] == values[1])
+        let intervals = try #require(cell["intervals"] as? [String: [String: [String: Any]]])
+        for part in ["das", "validation", "identityBasis", "randomRotation", "randomNetwork"] {
+            let interval = try #require(intervals[part]?["S1"], "\(part)")
+            let (low, high) = (interval["low"] as? Double ?? 2, interval["high"] as? Double ?? -1)
+            #expect(interval["method"] as? String == "bootstrap" && low <= high, "\(part)")
+        }
+        let das = try #require(intervals["das"]?["S1"])
+        #expect((das["low"] as? Double ?? 2) <= values[1] && values[1] <= (das["high"] as? Double ?? -1))
+        // One seed: the binomial interval of its IIA.
+        let single = try run(["--task", "sum", "--dims", "4", "--layers", "0", "--out", out, "--json", out + "/one.json"] + small)
+        #expect(single.status == 0)
+        let one = try reportWithoutTimings(out + "/one.json")
+        let oneCell = try #require((one["cells"] as? [[String: Any]])?.first)
+        #expect(((oneCell["intervals"] as? [String: [String: [String: Any]]])?["das"]?["S1"]?["method"] as? String) == "binomial")
     }
 }

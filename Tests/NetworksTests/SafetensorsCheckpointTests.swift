@@ -186,7 +186,11 @@ import Tensors
         // checkpoint and its index, BF16 weights; every tensor converts and the reference files parse.
         let models = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/models")
-        let names = try FileManager.default.contentsOfDirectory(atPath: models.path).sorted()
+        let names = try FileManager.default.contentsOfDirectory(atPath: models.path).sorted().filter { name in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: models.appendingPathComponent(name).path, isDirectory: &isDirectory)
+                && isDirectory.boolValue
+        }
         #expect(Set(["gpt2", "llama-bf16", "llama-gqa", "llama-sharded", "qwen2-bias"]).isSubset(of: names))
         for name in names {
             let directory = models.appendingPathComponent(name)

@@ -4,7 +4,8 @@ import TestSupport
 @testable import Tensors
 
 /// A finite-difference gradient check for every differentiable op (tolerances in `GradientCheck.swift`:
-/// ε = 1e-2, |analytic − numeric| ≤ 1e-2 · (1 + |numeric|), unless a test states otherwise).
+/// ε = 1e-2, each element within 1e-3 of the input's gradient scale and the whole gradient within
+/// 1e-3 relative in the 2-norm, unless a test states otherwise).
 @Suite struct GradientTests {
     @Test func addSubtractMultiplyDivideWithBroadcasting() throws {
         let a = variable([2, 3, 4], seed: 1), b = variable([3, 1], seed: 2), c = variable([4], seed: 3)
@@ -13,6 +14,14 @@ import TestSupport
         try expectGradientsMatch(of: [a, b]) { try $0[0] * $0[1] }
         let denominator = Tensor.uniform(shape: [3, 1], in: 1...2, seed: 4, requiresGradient: true)
         try expectGradientsMatch(of: [a, denominator]) { try $0[0] / $0[1] }
+        // Broadcasting on the left operand, and on both at once ([2, 1, 4] with [3, 1] gives [2, 3, 4]).
+        try expectGradientsMatch(of: [b, a]) { try $0[0] - $0[1] }
+        try expectGradientsMatch(of: [b, a]) { try $0[0] * $0[1] }
+        let left = variable([2, 1, 4], seed: 60)
+        try expectGradientsMatch(of: [left, b]) { try $0[0] * $0[1] }
+        try expectGradientsMatch(of: [left, b]) { try $0[0] + $0[1] }
+        let positiveLeft = Tensor.uniform(shape: [2, 1, 4], in: 1...2, seed: 61, requiresGradient: true)
+        try expectGradientsMatch(of: [b, positiveLeft]) { try $0[0] / $0[1] }
     }
 
     @Test func scalarArithmetic() throws {
@@ -57,6 +66,10 @@ import TestSupport
         let b = variable([2, 4, 5], seed: 15), bT = variable([2, 5, 4], seed: 16)
         try expectGradientsMatch(of: [batched, b]) { try Tensor.matmul($0[0], $0[1]) }
         try expectGradientsMatch(of: [aT, bT]) { try Tensor.matmul($0[0], $0[1], transposeA: true, transposeB: true) }
+        // Batched on both sides with only the right operand transposed: attention's q kᵀ.
+        let q = variable([2, 3, 4], seed: 62), k = variable([2, 5, 4], seed: 63)
+        try expectGradientsMatch(of: [q, k]) { try Tensor.matmul($0[0], $0[1], transposeB: true) }
+        try expectGradientsMatch(of: [q, k.detached()]) { try Tensor.matmul($0[0], $0[1], transposeB: true) }
     }
 
     @Test func shapeOps() throws {
@@ -122,6 +135,41 @@ import TestSupport
                                                     + Tensor.matmul(sources[1] - base, rotation, transposeB: true) * masks[1], rotation)
             #expect(close(fused.scalars, composed.scalars, tolerance: 1e-5))
         }
+    }
+
+    @Test func rotatedInterchangeTrainingOnlyTheRotation() throws {
+        // As DAS runs it: frozen representations and fixed 0/1 masks, gradients to R alone, in both forms.
+        for (rows, k, d, seed) in [(6, 3, 5, UInt64(70)), (5, 4, 4, 80)] {
+            let h = Tensor.normal(shape: [rows, d], seed: seed), s1 = Tensor.normal(shape: [rows, d], seed: seed + 1)
+            let s2 = Tensor.normal(shape: [rows, d], seed: seed + 2)
+            let r = try Rotation(rank: k, dimension: d, seed: seed + 3).matrix
+            let first = Tensor((0..<k).map { $0 < k / 2 ? 1 : 0 }), second = Tensor((0..<k).map { $0 < k / 2 ? 0 : 1 })
+            try expectGradientsMatch(of: [r]) {
+                try Tensor.rotatedInterchange(base: h, sources: [s1, s2], rotation: $0[0], masks: [first, second])
+            }
+        }
+    }
+
+    @Test func theCheckerCatchesABackwardWrongByOnePercent() throws {
+        // Forward x, backward 1.01: the detached correction keeps the value and drops out of the tape.
+        func scaled(_ x: Tensor, by factor: Tensor) throws -> Tensor {
+            let wrong = try x * factor
+            return try wrong + (x - wrong).detached()
+        }
+        let x = variable([3, 4], seed: 90)
+        let everywhere = Tensor.filled(1.01, shape: [3, 4])
+        let (spread, _) = try gradientMismatches(of: [x]) { try scaled($0[0], by: everywhere) }
+        #expect(spread.contains { $0.element == nil }, "a backward scaled by 1.01 must fail the whole-gradient test")
+        // One element 1% off, where its gradient is the largest of the input.
+        let weights = Tensor.normal(shape: [3, 4], seed: 99)
+        let largest = weights.scalars.indices.max { abs(weights.scalars[$0]) < abs(weights.scalars[$1]) }!
+        var factors = [Float](repeating: 1, count: 12)
+        factors[largest] = 1.01
+        let (single, _) = try gradientMismatches(of: [x]) { try scaled($0[0], by: Tensor(shape: [3, 4], scalars: factors)) }
+        #expect(single.contains { $0.element == largest }, "one element wrong by 1% must fail its element test")
+        // And the exact backward passes.
+        let (none, checked) = try gradientMismatches(of: [x]) { try scaled($0[0], by: Tensor.filled(1, shape: [3, 4])) }
+        #expect(none.isEmpty && checked == 12)
     }
 
     @Test func rotationRoundTrip() throws {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Tokenizers
+@testable import Tokenizers
 
 /// Ids and decoded text equal to the `tokenizers` library's, recorded in the fixtures.
 @Suite("Tokenizer equals the tokenizers library")
@@ -67,5 +67,22 @@ struct ReferenceEqualityTests {
         #expect(qwen.description.contains("NFC"))
         #expect(qwen.beginningOfSequenceID == nil)
         #expect(qwen.addedTokens.map(\.content) == ["<|endoftext|>", "<|im_start|>", "<|im_end|>"])
+    }
+}
+
+/// The pre-tokenizer's words equal those of `tokenizers`' `pre_tokenize_str`, independently of any vocabulary.
+@Suite("Pre-tokenizer equals the tokenizers library")
+struct PreTokenizerEqualityTests {
+    @Test("fixture texts and sampled corpus lines split into the same words",
+          arguments: ["gpt2-small", "llama3-small", "qwen2-small", "gpt2-small-prefix", "llama3-small-prefix",
+                      "llama3-small-digits", "gpt2-small-digits"])
+    func words(name: String) throws {
+        let tokenizer = try TokenizerFixtures.tokenizer(name)
+        let records = try TokenizerFixtures.records("expected-pretokenize.jsonl").filter { $0["tokenizer"] as? String == name }
+        #expect(records.count > 200)
+        for record in records {
+            let text = record["text"] as! String
+            #expect(tokenizer.preTokenizedWords(text) == record["words"] as! [String], "text \(text.debugDescription)")
+        }
     }
 }

@@ -74,6 +74,7 @@ struct RefusalTests {
         (#"{"model":{"type":"BPE","vocab":{"a":"0"},"merges":[]}}"#, "model.vocab.a"),
         (#"{"model":{"type":"BPE","vocab":{"a":0,"b":0},"merges":[]}}"#, "id 0"),
         (#"{"model":{"vocab":{"a":0},"merges":[]}}"#, "missing field `type`"),
+        (#"{"model":{"type":"BPE","unk_token":"a","vocab":{"a":0},"merges":[]}}"#, "unk_token \"a\" with byte 0x0 missing"),
     ])
     func malformed(json: String, fragment: String) throws {
         let message = try #require(failure(json), "accepted \(json)")

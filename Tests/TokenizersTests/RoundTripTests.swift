@@ -57,3 +57,29 @@ struct RoundTripTests {
         }
     }
 }
+
+/// One tokenizer shared by concurrent tasks gives each the ids it gives alone (the cache is guarded).
+@Suite("Tokenizer shared between threads")
+struct ConcurrencyTests {
+    @Test("eight tasks encoding different corpus lines at once")
+    func concurrentEncoding() async throws {
+        let tokenizer = try TokenizerFixtures.tokenizer("qwen2-small")
+        let lines = Array(try TokenizerFixtures.corpusLines().prefix(800))
+        let alone = try TokenizerFixtures.tokenizer("qwen2-small")
+        let expected = lines.map { alone.encode($0) }
+        let results = await withTaskGroup(of: (Int, [[Int]]).self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    (task, lines.enumerated().filter { $0.offset % 8 == task || $0.offset % 3 == 0 }.map { tokenizer.encode($0.element) })
+                }
+            }
+            var all: [Int: [[Int]]] = [:]
+            for await (task, ids) in group { all[task] = ids }
+            return all
+        }
+        for (task, ids) in results {
+            let want = lines.indices.filter { $0 % 8 == task || $0 % 3 == 0 }.map { expected[$0] }
+            #expect(ids == want, "task \(task)")
+        }
+    }
+}

@@ -14,8 +14,8 @@ enum TokenizerFixtures {
     /// Tokenizers trained the way each family's released file is built.
     static let trained = ["gpt2-small", "llama3-small", "qwen2-small", "llama3-tiny", "llama3-large", "qwen2-large"]
     /// Variants with options the trained files leave at their defaults: ByteLevel `add_prefix_space`, and added
-    /// tokens with `lstrip`, `rstrip`, `single_word` and `normalized`.
-    static let variants = ["gpt2-small-prefix", "llama3-small-prefix", "qwen2-small-added"]
+    /// tokens with `lstrip`, `rstrip`, `single_word` and `normalized`, and a `Digits` step.
+    static let variants = ["gpt2-small-prefix", "llama3-small-prefix", "qwen2-small-added", "llama3-small-digits", "gpt2-small-digits"]
     static let names = trained + variants
 
     static func url(_ name: String) -> URL { directory.appendingPathComponent("\(name).json") }

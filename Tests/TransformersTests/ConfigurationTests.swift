@@ -68,6 +68,20 @@ struct ConfigurationTests {
         #expect(abs(Double(ours[3]) - 1 / pow(500000.0, 6.0 / 8) / 8) < 1e-9)
     }
 
+    @Test("Mistral's sliding window is read, and sequences longer than it are refused")
+    func slidingWindow() throws {
+        let mistral = try TransformerConfiguration(json: Data("""
+            {"model_type": "mistral", "vocab_size": 30, "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1,
+             "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 64, "sliding_window": 4}
+            """.utf8))
+        #expect(mistral.slidingWindow == 4 && mistral.family == .llama && !mistral.queryKeyValueBias)
+        let model = try Transformer(configuration: mistral, seed: 1)
+        _ = try model(TokenBatch([[1, 2, 3, 4]]))
+        #expect { _ = try model(TokenBatch([[1, 2, 3, 4, 5]])) } throws: { "\($0)".contains("sliding_window") }
+        let qwen = try TransformerConfiguration(contentsOf: Fixtures.directory("qwen2-bias").appendingPathComponent("config.json"))
+        #expect(qwen.slidingWindow == nil)
+    }
+
     @Test("an unsupported model_type is named, with the supported ones")
     func unsupportedModelType() {
         #expect {

@@ -2,6 +2,7 @@ import Foundation
 import Interventions
 import Tensors
 import Testing
+import TestSupport
 @testable import Transformers
 
 @Suite("KV-cache generation")
@@ -41,9 +42,9 @@ struct GenerationTests {
         }
     }
 
-    @Test("batched greedy generation equals each prompt generated alone")
-    func batchedEqualsAlone() throws {
-        let model = try Fixtures.model("qwen2-bias")
+    @Test("batched greedy generation equals each prompt generated alone", arguments: ["qwen2-bias", "gpt2", "llama-gqa"])
+    func batchedEqualsAlone(name: String) throws {
+        let model = try Fixtures.model(name)
         let prompts = [[5, 17, 33, 2, 8], [40], [7, 7, 100]]
         let options = GenerationOptions(maxNewTokens: 6)
         let batched = try model.generate(prompts: prompts, options: options)
@@ -108,6 +109,20 @@ struct GenerationTests {
         let cache = KeyValueCache(layerCount: 2)
         let logits = try Tensor.withoutGradients { try model(TokenBatch([[1, 2]]), cache: cache).logits! }
         #expect(!logits.requiresGradient && cache.keys.allSatisfy { $0?.requiresGradient == false })
+    }
+
+    @Test("a prefill through a cache, while recording, gives the same gradients as one without")
+    func prefillGradients() throws {
+        let model = try Transformer(configuration: TinyModels.llama(), seed: 8, scale: 0.3)
+        let tokens = try TokenBatch([[1, 2, 3, 4]])
+        func gradient(cache: KeyValueCache?) throws -> [Float] {
+            model.parameters.forEach { $0.zeroGradient() }
+            try (model(tokens, cache: cache).logits! * Tensor.normal(shape: [1, 4, 23], seed: 3)).sum().backward()
+            return model.layers[0].attention.key.weight.gradient!.scalars
+        }
+        let plain = try gradient(cache: nil)
+        #expect(close(try gradient(cache: KeyValueCache(layerCount: 2)), plain, tolerance: 1e-6))
+        #expect(plain.contains { $0 != 0 })
     }
 
     @Test("a plan at prefill changes the generated tokens; GPT-2's position table bounds the length")

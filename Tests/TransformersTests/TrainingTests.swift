@@ -56,6 +56,12 @@ struct TrainingTests {
         let changedLast = try TokenBatch([[1, 2, 3, 4, 11], [6, 7, 8, 9, 10]])
         #expect(try model.languageModelLoss(changedLast, labels: labels).scalar == loss)
         #expect(throws: TransformerError.self) { _ = try model.languageModelLoss(tokens, labels: [[1, 2]]) }
+        // Default labels ignore left padding; a padded row's loss is the unpadded row's.
+        let padded = try TokenBatch.leftPadded([[1, 2, 3, 4, 5], [6, 7, 8]])
+        #expect(padded.defaultLabels == [[-100, 2, 3, 4, 5], [-100, -100, -100, 7, 8]])
+        let alone = try model.languageModelLoss(TokenBatch([[6, 7, 8]]), labels: [[6, 7, 8]]).scalar
+        let paddedOnly = try model.languageModelLoss(padded, labels: [[-100, -100, -100, -100, -100], padded.defaultLabels[1]]).scalar
+        #expect(abs(alone - paddedOnly) < 1e-5)
     }
 
     @Test("a frozen model records no weight gradient; a trainable intervention gets one")

@@ -43,6 +43,18 @@ struct WeightLoadingTests {
         #expect { _ = try Transformer(directory: directory) } throws: { "\($0)".contains("lm_head.weight") }
     }
 
+    @Test("GPT-2 files without the transformer. prefix (the original gpt2 layout) load to the same model")
+    func unprefixedGPT2() throws {
+        let directory = try Self.alteredCopy(of: "gpt2") { archive in
+            archive.tensors = Dictionary(uniqueKeysWithValues: archive.tensors.map { key, value in
+                (key.hasPrefix("transformer.") ? String(key.dropFirst("transformer.".count)) : key, value)
+            })
+        }
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let tokens = try TokenBatch([[3, 1, 4, 1, 5]])
+        #expect(try Transformer(directory: directory)(tokens).logits!.scalars == (try Fixtures.model("gpt2")(tokens).logits!.scalars))
+    }
+
     @Test("saving gives back the HF tensors exactly (GPT-2's fused c_attn and Conv1D layout included)", arguments: ["gpt2", "qwen2-bias", "llama-gqa"])
     func roundTrip(name: String) throws {
         let model = try Fixtures.model(name)

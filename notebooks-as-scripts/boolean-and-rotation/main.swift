@@ -29,7 +29,8 @@ intervention that copies neuron 0 from a source run into a base run moves part o
 
 """)
 let result = try BooleanAndRotation.run(seed: seed)
-print("Interchange intervention accuracy (IIA) on held-out counterfactuals (256 per split):\n")
+print("Interchange intervention accuracy (IIA) on test counterfactuals (256 per split):")
+print(result.overlap.summary + "\n")
 print(TextTable(header: ["intervention", "A", "B", "A+B"], rows: [
     row("neurons (identity basis)", result.neuronIIA),
     row("DAS, learned 2 x 2 rotation", result.dasIIA),

@@ -1,10 +1,10 @@
 // Hierarchical equality, O = ((W == X) == (Y == Z)), in two parts:
 //   1. correctness: a hand-built network hides WX and YZ behind a random rotation; DAS must find them;
-//   2. trained networks: five seeds, DAS at every hidden layer beside its controls, pyvene at an equal
-//      number of steps (when .venv-reference exists: `make bench` or `bash bench/reference/setup.sh`),
-//      then a longer schedule with restarts.
+//   2. trained networks: five networks, DAS at every hidden layer beside its controls; at layer.0 a fair
+//      comparison with pyvene (when .venv-reference exists: `make bench` or `bash bench/reference/setup.sh`):
+//      the same recipe on both sides over five rotation seeds, then equal wall-clock time.
 //
-//   swift run -c release hierarchical-equality [--out DIR] [--seeds N] [--skip-pyvene] [--threads N]
+//   swift run -c release hierarchical-equality [--out DIR] [--seeds N] [--rotation-seeds N] [--skip-pyvene] [--threads N]
 //
 // Prints the story and tables, writes DIR/hierarchical-equality-iia.svg (default DIR: hierarchical-equality-output).
 
@@ -21,6 +21,7 @@ LinearAlgebraBackend.prepareProcess()
 let flags = NotebookFlags()
 let outputDirectory = URL(fileURLWithPath: flags.value(of: "--out") ?? "hierarchical-equality-output")
 let seedCount = Int(flags.value(of: "--seeds") ?? "5") ?? 5
+let rotationSeedCount = Int(flags.value(of: "--rotation-seeds") ?? "5") ?? 5
 let threads = Int(flags.value(of: "--threads") ?? "1") ?? 1
 let runsPyvene = !flags.contains("--skip-pyvene")
 LinearAlgebraBackend.threadCount = threads
@@ -42,16 +43,16 @@ print("""
 Part 1: correctness. A hand-built network computes the task exactly with WX in hidden neurons 0..7
 and YZ in 8..15 of its first layer; its second layer mixes those 16 neurons by a random orthogonal
 matrix (and the third undoes it), so the function is unchanged but no neuron of layer.1 holds one
-variable. DAS must find the rotation: WX on rotated coordinates 0..7, YZ on 8..15 (best of 3 restarts by training loss).
+variable. DAS must find the rotation: WX on rotated coordinates 0..7, YZ on 8..15 (best of 3 restarts by validation IIA).
 
 """)
 let mixed = try HierarchicalEquality.mixedNetwork(task: task, mixingSeed: 1)
 let factualCheck = try HierarchicalEquality.factualData(task: task, count: 10_000, seed: 11)
 print("Accuracy of the hand-built network on 10000 inputs: \(format(try mixed.accuracy(inputs: factualCheck.inputs, labels: factualCheck.labels))).")
-let mixedData = try HierarchicalEquality.data(task: task, trainingCount: 8000, testCount: 2000, seed: 12)
+let mixedData = try HierarchicalEquality.data(task: task, trainingCount: 8000, validationCount: 1000, testCount: 2000, seed: 12)
 let (mixedResult, _) = try DistributedAlignmentSearch.alignWithControls(
     network: mixed, configuration: HierarchicalEquality.configuration(site: "layer.1", epochs: 30, batchSize: 64, learningRate: 0.01, seed: 0),
-    training: mixedData.training, tests: mixedData.tests, randomNetworkSeed: 13, restarts: 3)
+    training: mixedData.training, validation: mixedData.validation, tests: mixedData.tests, randomNetworkSeed: 13, restarts: 3)
 print("\nIIA at layer.1 (2000 test examples per split):\n")
 print(TextTable(header: ["intervention"] + splits, rows: [
     ["DAS, 16 x 16 rotation"] + splits.map { format(mixedResult.iia[$0]) },
@@ -64,29 +65,36 @@ print("Labels the interventions change: \(splits.map { "\($0) \(format(mixedResu
 // MARK: Part 2
 
 let recipe = HierarchicalEquality.NetworkRecipe.standard
-let perSet = 6400, testCount = 2000, equalEpochs = 5, batchSize = 64, learningRate: Float = 0.01
-let pyveneLearningRates: [Float] = [0.001, 0.01]
-let equalSteps = equalEpochs * (3 * perSet / batchSize)
-let pushedEpochs = 20, restarts = 4
+let perSet = 6400, validationCount = 1000, testCount = 2000, epochs = 5, batchSize = 64
+let steps = epochs * (3 * perSet / batchSize)
+let learningRates: [Float] = [0.001, 0.01]
 print("""
 
 Part 2: trained networks. For each of \(seedCount) seeds, a ReLU MLP 16-\(recipe.hiddenDimensions.map(String.init).joined(separator: "-"))-2 is trained on
-\(recipe.trainingExamples) examples (\(recipe.epochs) epochs, Adam, lr \(recipe.learningRate)). At each hidden layer, DAS aligns WX with rotated
-coordinates 0..7 and YZ with 8..15, trained on \(perSet) counterfactuals for each of WX, YZ and both
-(\(3 * perSet) in all), batch \(batchSize), \(equalSteps) steps: ours with Adam at lr \(learningRate) decaying linearly (its default),
-pyvene 0.1.8 with the same network, data, batch and steps, and Adam at a constant lr of 0.001 (its tutorial's) and
-of 0.01; the better of the two counts. IIA is on \(testCount) held-out examples per split.
+\(recipe.trainingExamples) examples (\(recipe.epochs) epochs, Adam, lr \(recipe.learningRate)). DAS aligns WX with rotated coordinates 0..7 and
+YZ with 8..15, trained on \(perSet) counterfactuals for each of WX, YZ and both (\(3 * perSet) in all); \(validationCount) validation
+examples per set (their own seed) are what every choice is made on, and \(testCount) test examples per set are scored once.
+
+Every layer: DAS (rotation seed 0, lr 0.01, \(steps) steps, batch \(batchSize)) beside its three controls.
+At layer.0, the same recipe on both sides: Interchange and pyvene 0.1.8 with the same network, data files, batch, \(steps)
+steps and linear decay of the learning rate to 0; each side's learning rate chosen from \(learningRates.map { "\($0)" }.joined(separator: " and "))
+on validation (rotation seed 0); then \(rotationSeedCount) rotation seeds each. Then equal wall-clock time: for each rotation seed, ours
+gets the seconds pyvene's training took and spends them on restarts of the same recipe, keeping the best by validation IIA.
 
 """)
 let python = URL(fileURLWithPath: ".venv-reference/bin/python")
 let pyveneAvailable = runsPyvene && FileManager.default.isExecutableFile(atPath: python.path)
 if runsPyvene && !pyveneAvailable { print("(pyvene not run: \(python.path) is missing; run `bash bench/reference/setup.sh`.)\n") }
 
-func pyveneIIA(network: URL, train: URL, tests: [URL], seed: UInt64, learningRate: Float) throws -> [String: Double] {
+struct ScriptFailure: Error, CustomStringConvertible { let description: String }
+struct Scores { var validation: Double; var test: [String: Double]; var trainSeconds: Double }
+
+/// pyvene's run: validation IIA on all of the validation files together, test IIA per split.
+func pyveneScores(network: URL, train: URL, validation: [URL], tests: [URL], seed: UInt64, learningRate: Float) throws -> Scores {
     let process = Process()
     process.executableURL = python
-    process.arguments = ["scripts/pyvene_das_iia.py", "--model", network.path, "--train", train.path] + tests.flatMap { ["--test", $0.path] }
-        + ["--steps", "\(equalSteps)", "--batch-size", "\(batchSize)", "--lr", "\(learningRate)", "--seed", "\(seed)", "--threads", "\(threads)"]
+    process.arguments = ["scripts/pyvene_das_iia.py", "--model", network.path, "--train", train.path] + (validation + tests).flatMap { ["--test", $0.path] }
+        + ["--steps", "\(steps)", "--batch-size", "\(batchSize)", "--lr", "\(learningRate)", "--schedule", "linear", "--seed", "\(seed)", "--threads", "\(threads)"]
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = FileHandle.nullDevice
@@ -94,94 +102,157 @@ func pyveneIIA(network: URL, train: URL, tests: [URL], seed: UInt64, learningRat
     let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
     guard process.terminationStatus == 0, let line = output.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
-          let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let iia = json["iia"] as? [String: Double] else {
-        throw ValidationFailure("pyvene_das_iia.py failed (status \(process.terminationStatus)): \(output.suffix(400))")
+          let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let iia = json["iia"] as? [String: Double],
+          let seconds = json["train_seconds"] as? Double else {
+        throw ScriptFailure(description: "pyvene_das_iia.py failed (status \(process.terminationStatus)): \(output.suffix(400))")
     }
-    return iia
+    // Every validation split has as many examples, so their mean is the IIA on all of them together.
+    let validationIIA = validation.map { iia[$0.lastPathComponent] ?? 0 }.reduce(0, +) / Double(max(validation.count, 1))
+    var test: [String: Double] = [:]
+    for (url, split) in zip(tests, splits) { test[split] = iia[url.lastPathComponent] }
+    return Scores(validation: validationIIA, test: test, trainSeconds: seconds)
 }
 
-struct ValidationFailure: Error, CustomStringConvertible { let description: String; init(_ d: String) { description = d } }
+/// Our run of the same recipe from `seed`.
+func oursScores(network: MultilayerPerceptron, data: ExperimentData, seed: UInt64, learningRate: Float) throws -> Scores {
+    let configuration = HierarchicalEquality.configuration(site: "layer.0", epochs: epochs, batchSize: batchSize, learningRate: learningRate, seed: seed)
+    let search = try DistributedAlignmentSearch(network: network, configuration: configuration)
+    let clock = ContinuousClock(), start = clock.now
+    try search.train(on: data.training)
+    let elapsed = clock.now - start
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    return Scores(validation: try search.interchangeInterventionAccuracy(on: AlignmentDataset.concatenating(data.validation)),
+                  test: Dictionary(uniqueKeysWithValues: try data.tests.map { ($0.name, try search.interchangeInterventionAccuracy(on: $0)) }),
+                  trainSeconds: seconds)
+}
 
-struct LayerRow { var seed: UInt64; var layer: Int; var equal: AlignmentResult; var pyvene: [String: Double]?; var pushed: AlignmentResult }
-var rows: [LayerRow] = []
+struct LayerRow { var seed: UInt64; var layer: Int; var result: AlignmentResult }
+struct Comparison {
+    var seed: UInt64
+    var oursRate: Float, pyveneRate: Float?
+    var ours: [Scores], pyvene: [Scores]
+    /// Per rotation seed: our restarts within pyvene's seconds, and the chosen one's scores.
+    var equalTime: [(restarts: Int, scores: Scores)]
+}
+var layerRows: [LayerRow] = []
+var comparisons: [Comparison] = []
 var accuracies: [UInt64: Double] = [:]
 for seed in 0..<UInt64(seedCount) {
     let (network, accuracy) = try HierarchicalEquality.trainedNetwork(task: task, recipe: recipe, seed: seed)
     accuracies[seed] = accuracy
-    let data = try HierarchicalEquality.data(task: task, trainingCount: perSet, testCount: testCount, seed: 100 + seed)
+    let data = try HierarchicalEquality.data(task: task, trainingCount: perSet, validationCount: validationCount, testCount: testCount, seed: 100 + seed)
     let directory = outputDirectory.appendingPathComponent("seed-\(seed)")
     try network.save(to: directory.appendingPathComponent("network"))
-    print("seed \(seed): test accuracy \(format(accuracy))")
+    print("seed \(seed): test accuracy \(format(accuracy)); \(data.overlap.summary)")
     for layer in network.sites.map(\.layer) {
-        let site = "layer.\(layer)"
-        let trainURL = directory.appendingPathComponent("train-\(site).safetensors")
-        try data.training.write(to: trainURL, site: site, subspaceSizes: HierarchicalEquality.subspaceSizes)
-        let testURLs = try data.tests.map { test -> URL in
-            let url = directory.appendingPathComponent("test-\(site)-\(test.name).safetensors")
-            try test.write(to: url, site: site, subspaceSizes: HierarchicalEquality.subspaceSizes)
-            return url
-        }
-        let equalConfiguration = HierarchicalEquality.configuration(site: site, epochs: equalEpochs, batchSize: batchSize, learningRate: learningRate, seed: seed)
-        let (equal, _) = try DistributedAlignmentSearch.alignWithControls(network: network, configuration: equalConfiguration,
-                                                                          training: data.training, tests: data.tests, randomNetworkSeed: 1000 + seed)
-        // pyvene's better learning rate on the headline split, with its scores on every split.
-        let pyvene = pyveneAvailable ? try pyveneLearningRates.map { rate in
-            try pyveneIIA(network: directory.appendingPathComponent("network"), train: trainURL, tests: testURLs, seed: seed, learningRate: rate)
-                .reduce(into: [String: Double]()) { result, entry in
-                    if let split = splits.first(where: { entry.key == "test-\(site)-\($0).safetensors" }) { result[split] = entry.value }
-                }
-        }.max { ($0["WX+YZ"] ?? 0) < ($1["WX+YZ"] ?? 0) } : nil
-        let pushedConfiguration = HierarchicalEquality.configuration(site: site, epochs: pushedEpochs, batchSize: batchSize, learningRate: 0.01, seed: seed)
-        let (pushed, _) = try DistributedAlignmentSearch.alignWithControls(network: network, configuration: pushedConfiguration, training: data.training,
-                                                                           tests: data.tests, randomNetworkSeed: 1000 + seed, restarts: restarts)
-        rows.append(LayerRow(seed: seed, layer: layer, equal: equal, pyvene: pyvene, pushed: pushed))
-        print("  \(site): DAS \(format(equal.iia["WX+YZ"])), pyvene \(format(pyvene?["WX+YZ"])), longer schedule \(format(pushed.iia["WX+YZ"])) (WX+YZ)")
+        let configuration = HierarchicalEquality.configuration(site: "layer.\(layer)", epochs: epochs, batchSize: batchSize, learningRate: 0.01, seed: 0)
+        let (result, _) = try DistributedAlignmentSearch.alignWithControls(network: network, configuration: configuration, training: data.training,
+                                                                           validation: data.validation, tests: data.tests, randomNetworkSeed: 1000 + seed)
+        layerRows.append(LayerRow(seed: seed, layer: layer, result: result))
     }
+    // Layer 0: the same recipe on both sides.
+    let site = "layer.0"
+    func write(_ dataset: AlignmentDataset, _ name: String) throws -> URL {
+        let url = directory.appendingPathComponent("\(name)-\(site)-\(dataset.name).safetensors")
+        try dataset.write(to: url, site: site, subspaceSizes: HierarchicalEquality.subspaceSizes)
+        return url
+    }
+    let trainURL = try write(data.training, "train")
+    let validationURLs = try data.validation.map { try write($0, "validation") }
+    let testURLs = try data.tests.map { try write($0, "test") }
+    let networkURL = directory.appendingPathComponent("network")
+    let oursByRate = try learningRates.map { try oursScores(network: network, data: data, seed: 0, learningRate: $0) }
+    let oursChoice = oursByRate.indices.max { oursByRate[$0].validation < oursByRate[$1].validation }!
+    var ours = [oursByRate[oursChoice]]
+    for rotation in 1..<UInt64(rotationSeedCount) {
+        ours.append(try oursScores(network: network, data: data, seed: rotation, learningRate: learningRates[oursChoice]))
+    }
+    var pyvene: [Scores] = [], pyveneRate: Float?
+    var equalTime: [(restarts: Int, scores: Scores)] = []
+    if pyveneAvailable {
+        let byRate = try learningRates.map {
+            try pyveneScores(network: networkURL, train: trainURL, validation: validationURLs, tests: testURLs, seed: 0, learningRate: $0)
+        }
+        let choice = byRate.indices.max { byRate[$0].validation < byRate[$1].validation }!
+        pyveneRate = learningRates[choice]
+        pyvene = [byRate[choice]]
+        for rotation in 1..<UInt64(rotationSeedCount) {
+            pyvene.append(try pyveneScores(network: networkURL, train: trainURL, validation: validationURLs, tests: testURLs,
+                                           seed: rotation, learningRate: learningRates[choice]))
+        }
+        // Equal seconds: restarts from seeds 100·(r+1), 100·(r+1)+1, … until pyvene's training time is spent.
+        for (rotation, reference) in pyvene.enumerated() {
+            var spent = 0.0, runs: [Scores] = []
+            repeat {
+                let run = try oursScores(network: network, data: data, seed: 100 * UInt64(rotation + 1) + UInt64(runs.count),
+                                         learningRate: learningRates[oursChoice])
+                spent += run.trainSeconds
+                runs.append(run)
+            } while spent + spent / Double(runs.count) <= reference.trainSeconds
+            equalTime.append((runs.count, runs.max { $0.validation < $1.validation }!))
+        }
+    }
+    comparisons.append(Comparison(seed: seed, oursRate: learningRates[oursChoice], pyveneRate: pyveneRate, ours: ours, pyvene: pyvene, equalTime: equalTime))
+    let last = comparisons.last!
+    func both(_ runs: [Scores]) -> String { runs.map { format($0.test["WX+YZ"]) }.joined(separator: " ") }
+    print("  layer.0 WX+YZ test IIA by rotation seed: ours (lr \(last.oursRate)) \(both(ours)); pyvene (lr \(pyveneRate.map { "\($0)" } ?? "-")) \(both(pyvene)); ours in pyvene's time \(both(equalTime.map(\.scores))) (\(equalTime.map { "\($0.restarts)" }.joined(separator: ",")) restarts)")
 }
 
-print("\nEvery seed's figures (IIA on WX / YZ / WX+YZ):\n")
+print("\nEvery layer (rotation seed 0, lr 0.01): validation IIA on all splits together, then test IIA on WX / YZ / WX+YZ:\n")
 func triple(_ iia: [String: Double]?) -> String { splits.map { format(iia?[$0]) }.joined(separator: " / ") }
-func tableRow(_ row: LayerRow) -> [String] {
-    let controls = row.equal.controls
-    return ["\(row.seed)", "layer.\(row.layer)", triple(row.equal.iia), triple(row.pyvene), triple(row.pushed.iia),
-            triple(controls.identityBasis), triple(controls.randomRotation), triple(controls.randomNetwork)]
-}
-print(TextTable(header: ["seed", "site", "DAS, equal steps", "pyvene (better lr), equal steps", "DAS, longer + restarts", "neurons", "random rotation", "random network"],
-                rows: rows.map(tableRow)).rendered)
+print(TextTable(header: ["seed", "site", "validation", "DAS", "neurons", "random rotation", "random network"], rows: layerRows.map { row in
+    let validation = row.result.validationIIA.values.reduce(0, +) / Double(max(row.result.validationIIA.count, 1))
+    return ["\(row.seed)", "layer.\(row.layer)", format(validation), triple(row.result.iia), triple(row.result.controls.identityBasis),
+            triple(row.result.controls.randomRotation), triple(row.result.controls.randomNetwork)]
+}).rendered)
 
-let layerZero = rows.filter { $0.layer == 0 }
-// Per seed, ours minus pyvene: on the headline split (both variables), and the worst over all splits.
-let headlineGaps = layerZero.compactMap { row in row.pyvene.map { (row.equal.iia["WX+YZ"] ?? 0) - ($0["WX+YZ"] ?? 0) } }
-let worstGap = layerZero.compactMap { row in row.pyvene.map { pyvene in splits.map { (row.equal.iia[$0] ?? 0) - (pyvene[$0] ?? 0) }.min() ?? 0 } }.min()
-let standardError = (0.9 * 0.1 / Double(testCount)).squareRoot()
+func mean(_ values: [Double]) -> Double { values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count) }
+func spread(_ values: [Double]) -> Double {
+    guard values.count > 1 else { return .nan }
+    let m = mean(values)
+    return (values.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
+}
+func headline(_ runs: [Scores]) -> [Double] { runs.map { $0.test["WX+YZ"] ?? 0 } }
+print("\nLayer.0, the same recipe on both sides (test IIA on WX+YZ over \(rotationSeedCount) rotation seeds: mean ± standard deviation; paired difference = ours − pyvene, seed by seed):\n")
+var pairedMeans: [Double] = []
+print(TextTable(header: ["network", "lr ours / pyvene", "ours", "pyvene", "paired difference: mean [min, max]", "ours in pyvene's time (restarts)", "neurons", "random rotation", "random network"],
+                rows: comparisons.map { comparison in
+    let ours = headline(comparison.ours), pyvene = headline(comparison.pyvene)
+    let differences = zip(ours, pyvene).map { $0 - $1 }
+    if !differences.isEmpty { pairedMeans.append(mean(differences)) }
+    let controls = layerRows.first { $0.seed == comparison.seed && $0.layer == 0 }?.result.controls
+    let equal = headline(comparison.equalTime.map(\.scores))
+    return ["\(comparison.seed)", "\(comparison.oursRate) / \(comparison.pyveneRate.map { "\($0)" } ?? "-")",
+            String(format: "%.3f ± %.3f", mean(ours), spread(ours)), pyvene.isEmpty ? "not run" : String(format: "%.3f ± %.3f", mean(pyvene), spread(pyvene)),
+            differences.isEmpty ? "-" : String(format: "%+.3f [%+.3f, %+.3f]", mean(differences), differences.min()!, differences.max()!),
+            equal.isEmpty ? "-" : String(format: "%.3f ± %.3f (%@)", mean(equal), spread(equal), comparison.equalTime.map { "\($0.restarts)" }.joined(separator: ",")),
+            format(controls?.identityBasis["WX+YZ"]), format(controls?.randomRotation["WX+YZ"]), format(controls?.randomNetwork["WX+YZ"])]
+}).rendered)
+let oursMedians = comparisons.map { IIAInterval.median(headline($0.ours)) }
+let equalMedians = comparisons.filter { !$0.equalTime.isEmpty }.map { IIAInterval.median(headline($0.equalTime.map(\.scores))) }
 print("""
 
-At layer.0, where the variables live:
-  median IIA (WX+YZ), equal steps: DAS \(format(median(layerZero.map { $0.equal.iia["WX+YZ"] ?? 0 }))), pyvene \(pyveneAvailable ? format(median(layerZero.map { $0.pyvene?["WX+YZ"] ?? 0 })) : "not run")
-  DAS minus pyvene on WX+YZ, seed by seed: \(pyveneAvailable ? headlineGaps.map { String(format: "%+.3f", $0) }.joined(separator: ", ") : "not run")\
-\(pyveneAvailable ? headlineGaps.allSatisfy({ $0 >= 0 }) ? " (at least pyvene's on every seed)" : " (BELOW pyvene on some seed)" : "")
-  worst DAS minus pyvene over every seed and split: \(worstGap.map { String(format: "%+.3f", $0) } ?? "not run") (one standard error of a split's IIA near 0.9: ±\(String(format: "%.3f", standardError)))
-  median IIA with the longer schedule (\(pushedEpochs) epochs, lr 0.01 decaying, best of \(restarts) restarts by training loss): \(splits.map { split in "\(split) \(format(median(layerZero.map { $0.pushed.iia[split] ?? 0 })))" }.joined(separator: ", "))
-  median of the controls (WX+YZ): neurons \(format(median(layerZero.map { $0.equal.controls.identityBasis["WX+YZ"] ?? 0 }))), random rotation \(format(median(layerZero.map { $0.equal.controls.randomRotation["WX+YZ"] ?? 0 }))), random network \(format(median(layerZero.map { $0.equal.controls.randomNetwork["WX+YZ"] ?? 0 })))
+  paired difference averaged per network: \(pairedMeans.map { String(format: "%+.3f", $0) }.joined(separator: ", ")) (one standard error of a single IIA near 0.9 on \(testCount) examples: ±\(String(format: "%.3f", (0.09 / Double(testCount)).squareRoot())))
+  median over networks of each network's median test IIA (WX+YZ): same recipe \(format(IIAInterval.median(oursMedians))), in pyvene's time \(equalMedians.isEmpty ? "not run" : format(IIAInterval.median(equalMedians)))
   network test accuracies: \((0..<UInt64(seedCount)).map { format(accuracies[$0]) }.joined(separator: ", "))
 """)
 
 // MARK: Picture
 
 let seeds = (0..<UInt64(seedCount)).map { "seed \($0)" }
-let layers = Array(Set(rows.map(\.layer))).sorted()
-let finishedRows = rows
+let layers = Array(Set(layerRows.map(\.layer))).sorted()
+let finishedRows = layerRows
 func heatmap(_ title: String, _ score: (LayerRow) -> Double?) -> Heatmap {
     Heatmap(title: title, rowLabel: "network", columnLabel: "site", rows: seeds, columns: layers.map { "layer.\($0)" },
             values: (0..<UInt64(seedCount)).map { seed in layers.map { layer in finishedRows.first { $0.seed == seed && $0.layer == layer }.flatMap(score) } })
 }
-let panels = [heatmap("DAS, equal steps", { $0.equal.iia["WX+YZ"] }), heatmap("pyvene, equal steps", { $0.pyvene?["WX+YZ"] }),
-              heatmap("DAS, longer + restarts", { $0.pushed.iia["WX+YZ"] }), heatmap("neurons (identity basis)", { $0.equal.controls.identityBasis["WX+YZ"] })]
+let panels = [heatmap("DAS", { $0.result.iia["WX+YZ"] }), heatmap("neurons (identity basis)", { $0.result.controls.identityBasis["WX+YZ"] }),
+              heatmap("random rotation", { $0.result.controls.randomRotation["WX+YZ"] }), heatmap("DAS on a random network", { $0.result.controls.randomNetwork["WX+YZ"] })]
 let cell = 52.0
 let panelWidth = 90 + cell * Double(layers.count) + 14
 var document = SVGDocument(width: 20 + Double(panels.count) * panelWidth + 60, height: 60 + 88 + cell * Double(seedCount) + 10)
-document.text("Hierarchical equality: IIA of interventions on WX and YZ together, trained 16-16-16 MLPs", x: document.width / 2, y: 24, size: 15, anchor: "middle", weight: "bold")
-document.text("WX on rotated coordinates 0..7, YZ on 8..15; \(testCount) held-out examples; best cell outlined", x: document.width / 2, y: 44, size: 12, anchor: "middle", color: "#555")
+document.text("Hierarchical equality: test IIA of interventions on WX and YZ together, trained 16-16-16 MLPs", x: document.width / 2, y: 24, size: 15, anchor: "middle", weight: "bold")
+document.text("WX on rotated coordinates 0..7, YZ on 8..15; \(testCount) test examples; rotation seed 0", x: document.width / 2, y: 44, size: 12, anchor: "middle", color: "#555")
 var x = 10.0
 for panel in panels { x += panel.draw(into: &document, x: x, y: 56, cell: cell).width + 14 }
 Heatmap.drawColorBar(into: &document, x: x, y: 104, height: cell * Double(seedCount))

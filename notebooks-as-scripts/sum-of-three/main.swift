@@ -29,16 +29,18 @@ input should change the output exactly as changing S1 in the causal model does.
 """)
 let (network, accuracy) = try SumOfThree.trainedNetwork(hiddenDimensions: hidden, seed: seed)
 print("Trained on all 1000 inputs: accuracy \(String(format: "%.3f", accuracy)).")
-let data = try SumOfThree.data(trainingCount: 20_000, testCount: 2_000, seed: seed)
-print("Counterfactual data: 20000 training and 2000 test examples intervening on S1; the intervention changes \(String(format: "%.0f", data.tests[0].changedFraction * 100))% of test labels.\n")
+let data = try SumOfThree.data(trainingCount: 20_000, validationCount: 2_000, testCount: 2_000, seed: seed)
+print("Counterfactual data: 20000 training, 2000 validation (the best cell is chosen on these) and 2000 test examples intervening on S1; the intervention changes \(String(format: "%.0f", data.tests[0].changedFraction * 100))% of test labels.")
+print(data.overlap.summary + "\n")
 let results = try SumOfThree.search(network: network, sizes: sizes, data: data, epochs: dasEpochs, seed: seed)
 func format(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "-" }
-print(TextTable(header: ["site", "dims", "DAS IIA", "neurons", "random rotation", "random network"], rows: results.map {
-    [$0.configuration.site, "\($0.configuration.subspaceSizes[0])", format($0.iia["S1"]), format($0.controls.identityBasis["S1"]),
+print(TextTable(header: ["site", "dims", "validation IIA", "DAS IIA [95%]", "neurons", "random rotation", "random network"], rows: results.map {
+    [$0.configuration.site, "\($0.configuration.subspaceSizes[0])", format($0.validationIIA["S1"]),
+     $0.iia["S1"].map { IIAInterval.binomial(successes: Int(($0 * 2000).rounded()), trials: 2000).formatted } ?? "-", format($0.controls.identityBasis["S1"]),
      format($0.controls.randomRotation["S1"]), format($0.controls.randomNetwork["S1"])]
 }).rendered)
-if let best = results.max(by: { ($0.iia["S1"] ?? 0) < ($1.iia["S1"] ?? 0) }) {
-    print("\nBest: \(best.configuration.site) with \(best.configuration.subspaceSizes[0]) dimensions, IIA \(format(best.iia["S1"])) (neurons \(format(best.controls.identityBasis["S1"])), random rotation \(format(best.controls.randomRotation["S1"]))).")
+if let best = results.max(by: { ($0.validationIIA["S1"] ?? 0) < ($1.validationIIA["S1"] ?? 0) }) {
+    print("\nBest on validation: \(best.configuration.site) with \(best.configuration.subspaceSizes[0]) dimensions, validation IIA \(format(best.validationIIA["S1"])), test IIA \(format(best.iia["S1"])) (neurons \(format(best.controls.identityBasis["S1"])), random rotation \(format(best.controls.randomRotation["S1"]))).")
 }
 
 let sites = network.sites.map(\.description)
