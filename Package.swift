@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
         .testTarget(name: "TransformersTests", dependencies: ["Transformers", "Networks", "Interventions", "Tensors", "TestSupport"]),
         .testTarget(name: "ReftCommandTests", dependencies: ["reft", "Networks"]),
-        .testTarget(name: "ReFTTests", dependencies: ["ReFT", "Transformers", "Interventions", "Networks", "Tensors", "TestSupport"]),
+        .testTarget(name: "ReFTTests", dependencies: ["ReFT", "Transformers", "Tokenizers", "Interventions", "Networks", "Tensors", "TestSupport"]),
         .testTarget(name: "DASSearchTests", dependencies: ["das-search"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Alignment", "Interventions", "CausalModels"]),
         .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Networks", "Interventions", "CausalModels", "Tensors", "TestSupport"]),

@@ -276,7 +276,7 @@ struct AdapterFileTests {
         #expect(swapped.contains("weights.sha256") && swapped.contains("does not belong"), "\(swapped)")
         // A weights file with a NaN (rewritten with a matching checksum) names the tensor.
         let nan = try Self.loadError(editing: { _ in }, weights: { url in
-            var archive = try SafetensorsArchive(contentsOf: url)
+            let archive = try SafetensorsArchive(contentsOf: url)
             archive.tensors["layers.1.all.weight"]!.scalars[3] = .nan
             try archive.write(to: url)
             let json = url.deletingLastPathComponent().appendingPathComponent("adapter.json")

@@ -4,7 +4,8 @@
 //      comparison with pyvene (when .venv-reference exists: `make bench` or `bash bench/reference/setup.sh`):
 //      the same recipe on both sides over five rotation seeds, then equal wall-clock time.
 //
-//   swift run -c release hierarchical-equality [--out DIR] [--seeds N] [--rotation-seeds N] [--skip-pyvene] [--threads N]
+//   swift run -c release hierarchical-equality [--out DIR] [--seeds N | --networks 0,2] [--rotation-seeds N]
+//       [--learning-rates 0.001,0.01] [--equal-time-seeds N] [--skip-pyvene] [--skip-hand-built] [--threads N]
 //
 // Prints the story and tables, writes DIR/hierarchical-equality-iia.svg (default DIR: hierarchical-equality-output).
 
@@ -22,6 +23,10 @@ let flags = NotebookFlags()
 let outputDirectory = URL(fileURLWithPath: flags.value(of: "--out") ?? "hierarchical-equality-output")
 let seedCount = Int(flags.value(of: "--seeds") ?? "5") ?? 5
 let rotationSeedCount = Int(flags.value(of: "--rotation-seeds") ?? "5") ?? 5
+/// The networks (by seed) to run: `--networks 0,2`, or the first `--seeds N`.
+let networkSeeds: [UInt64] = flags.value(of: "--networks").map { $0.split(separator: ",").compactMap { UInt64($0) } } ?? (0..<UInt64(seedCount)).map { $0 }
+/// How many rotation seeds also get the equal-wall-clock comparison (it costs as much as pyvene's runs).
+let equalTimeSeedCount = Int(flags.value(of: "--equal-time-seeds") ?? "\(rotationSeedCount)") ?? rotationSeedCount
 let threads = Int(flags.value(of: "--threads") ?? "1") ?? 1
 let runsPyvene = !flags.contains("--skip-pyvene")
 LinearAlgebraBackend.threadCount = threads
@@ -36,41 +41,44 @@ func median(_ values: [Double]) -> Double {
 
 // MARK: Part 1
 
-print("""
-== Hierarchical equality: O = ((W == X) == (Y == Z)) ==
-\(task.summary).
+if !flags.contains("--skip-hand-built") {
 
-Part 1: correctness. A hand-built network computes the task exactly with WX in hidden neurons 0..7
-and YZ in 8..15 of its first layer; its second layer mixes those 16 neurons by a random orthogonal
-matrix (and the third undoes it), so the function is unchanged but no neuron of layer.1 holds one
-variable. DAS must find the rotation: WX on rotated coordinates 0..7, YZ on 8..15 (best of 3 restarts by validation IIA).
+    print("""
+    == Hierarchical equality: O = ((W == X) == (Y == Z)) ==
+    \(task.summary).
 
-""")
-let mixed = try HierarchicalEquality.mixedNetwork(task: task, mixingSeed: 1)
-let factualCheck = try HierarchicalEquality.factualData(task: task, count: 10_000, seed: 11)
-print("Accuracy of the hand-built network on 10000 inputs: \(format(try mixed.accuracy(inputs: factualCheck.inputs, labels: factualCheck.labels))).")
-let mixedData = try HierarchicalEquality.data(task: task, trainingCount: 8000, validationCount: 1000, testCount: 2000, seed: 12)
-let (mixedResult, _) = try DistributedAlignmentSearch.alignWithControls(
-    network: mixed, configuration: HierarchicalEquality.configuration(site: "layer.1", epochs: 30, batchSize: 64, learningRate: 0.01, seed: 0),
-    training: mixedData.training, validation: mixedData.validation, tests: mixedData.tests, randomNetworkSeed: 13, restarts: 3)
-print("\nIIA at layer.1 (2000 test examples per split):\n")
-print(TextTable(header: ["intervention"] + splits, rows: [
-    ["DAS, 16 x 16 rotation"] + splits.map { format(mixedResult.iia[$0]) },
-    ["neurons 0..7 / 8..15"] + splits.map { format(mixedResult.controls.identityBasis[$0]) },
-    ["untrained random rotation"] + splits.map { format(mixedResult.controls.randomRotation[$0]) },
-    ["DAS on a random network"] + splits.map { format(mixedResult.controls.randomNetwork[$0]) },
-]).rendered)
-print("Labels the interventions change: \(splits.map { "\($0) \(format(mixedResult.changedFractions[$0]))" }.joined(separator: ", ")); max|RRᵀ − I| = \(String(format: "%.1e", mixedResult.orthonormalityError ?? .nan)).")
+    Part 1: correctness. A hand-built network computes the task exactly with WX in hidden neurons 0..7
+    and YZ in 8..15 of its first layer; its second layer mixes those 16 neurons by a random orthogonal
+    matrix (and the third undoes it), so the function is unchanged but no neuron of layer.1 holds one
+    variable. DAS must find the rotation: WX on rotated coordinates 0..7, YZ on 8..15 (best of 3 restarts by validation IIA).
+
+    """)
+    let mixed = try HierarchicalEquality.mixedNetwork(task: task, mixingSeed: 1)
+    let factualCheck = try HierarchicalEquality.factualData(task: task, count: 10_000, seed: 11)
+    print("Accuracy of the hand-built network on 10000 inputs: \(format(try mixed.accuracy(inputs: factualCheck.inputs, labels: factualCheck.labels))).")
+    let mixedData = try HierarchicalEquality.data(task: task, trainingCount: 8000, validationCount: 1000, testCount: 2000, seed: 12)
+    let (mixedResult, _) = try DistributedAlignmentSearch.alignWithControls(
+        network: mixed, configuration: HierarchicalEquality.configuration(site: "layer.1", epochs: 30, batchSize: 64, learningRate: 0.01, seed: 0),
+        training: mixedData.training, validation: mixedData.validation, tests: mixedData.tests, randomNetworkSeed: 13, restarts: 3)
+    print("\nIIA at layer.1 (2000 test examples per split):\n")
+    print(TextTable(header: ["intervention"] + splits, rows: [
+        ["DAS, 16 x 16 rotation"] + splits.map { format(mixedResult.iia[$0]) },
+        ["neurons 0..7 / 8..15"] + splits.map { format(mixedResult.controls.identityBasis[$0]) },
+        ["untrained random rotation"] + splits.map { format(mixedResult.controls.randomRotation[$0]) },
+        ["DAS on a random network"] + splits.map { format(mixedResult.controls.randomNetwork[$0]) },
+    ]).rendered)
+    print("Labels the interventions change: \(splits.map { "\($0) \(format(mixedResult.changedFractions[$0]))" }.joined(separator: ", ")); max|RRᵀ − I| = \(String(format: "%.1e", mixedResult.orthonormalityError ?? .nan)).")
+}
 
 // MARK: Part 2
 
 let recipe = HierarchicalEquality.NetworkRecipe.standard
 let perSet = 6400, validationCount = 1000, testCount = 2000, epochs = 5, batchSize = 64
 let steps = epochs * (3 * perSet / batchSize)
-let learningRates: [Float] = [0.001, 0.01]
+let learningRates: [Float] = (flags.value(of: "--learning-rates") ?? "0.001,0.01").split(separator: ",").compactMap { Float($0) }
 print("""
 
-Part 2: trained networks. For each of \(seedCount) seeds, a ReLU MLP 16-\(recipe.hiddenDimensions.map(String.init).joined(separator: "-"))-2 is trained on
+Part 2: trained networks. For each of \(networkSeeds.count) seeds, a ReLU MLP 16-\(recipe.hiddenDimensions.map(String.init).joined(separator: "-"))-2 is trained on
 \(recipe.trainingExamples) examples (\(recipe.epochs) epochs, Adam, lr \(recipe.learningRate)). DAS aligns WX with rotated coordinates 0..7 and
 YZ with 8..15, trained on \(perSet) counterfactuals for each of WX, YZ and both (\(3 * perSet) in all); \(validationCount) validation
 examples per set (their own seed) are what every choice is made on, and \(testCount) test examples per set are scored once.
@@ -78,7 +86,7 @@ examples per set (their own seed) are what every choice is made on, and \(testCo
 Every layer: DAS (rotation seed 0, lr 0.01, \(steps) steps, batch \(batchSize)) beside its three controls.
 At layer.0, the same recipe on both sides: Interchange and pyvene 0.1.8 with the same network, data files, batch, \(steps)
 steps and linear decay of the learning rate to 0; each side's learning rate chosen from \(learningRates.map { "\($0)" }.joined(separator: " and "))
-on validation (rotation seed 0); then \(rotationSeedCount) rotation seeds each. Then equal wall-clock time: for each rotation seed, ours
+on validation (rotation seed 0; no choice when one is given); then \(rotationSeedCount) rotation seeds each. Then equal wall-clock time: for \(equalTimeSeedCount) rotation seeds, ours
 gets the seconds pyvene's training took and spends them on restarts of the same recipe, keeping the best by validation IIA.
 
 """)
@@ -137,13 +145,14 @@ struct Comparison {
 var layerRows: [LayerRow] = []
 var comparisons: [Comparison] = []
 var accuracies: [UInt64: Double] = [:]
-for seed in 0..<UInt64(seedCount) {
+for seed in networkSeeds {
     let (network, accuracy) = try HierarchicalEquality.trainedNetwork(task: task, recipe: recipe, seed: seed)
     accuracies[seed] = accuracy
     let data = try HierarchicalEquality.data(task: task, trainingCount: perSet, validationCount: validationCount, testCount: testCount, seed: 100 + seed)
     let directory = outputDirectory.appendingPathComponent("seed-\(seed)")
     try network.save(to: directory.appendingPathComponent("network"))
     print("seed \(seed): test accuracy \(format(accuracy)); \(data.overlap.summary)")
+    fflush(nil)  // a long run shows its progress in a log
     for layer in network.sites.map(\.layer) {
         let configuration = HierarchicalEquality.configuration(site: "layer.\(layer)", epochs: epochs, batchSize: batchSize, learningRate: 0.01, seed: 0)
         let (result, _) = try DistributedAlignmentSearch.alignWithControls(network: network, configuration: configuration, training: data.training,
@@ -181,7 +190,7 @@ for seed in 0..<UInt64(seedCount) {
                                            seed: rotation, learningRate: learningRates[choice]))
         }
         // Equal seconds: restarts from seeds 100·(r+1), 100·(r+1)+1, … until pyvene's training time is spent.
-        for (rotation, reference) in pyvene.enumerated() {
+        for (rotation, reference) in pyvene.prefix(equalTimeSeedCount).enumerated() {
             var spent = 0.0, runs: [Scores] = []
             repeat {
                 let run = try oursScores(network: network, data: data, seed: 100 * UInt64(rotation + 1) + UInt64(runs.count),
@@ -196,6 +205,7 @@ for seed in 0..<UInt64(seedCount) {
     let last = comparisons.last!
     func both(_ runs: [Scores]) -> String { runs.map { format($0.test["WX+YZ"]) }.joined(separator: " ") }
     print("  layer.0 WX+YZ test IIA by rotation seed: ours (lr \(last.oursRate)) \(both(ours)); pyvene (lr \(pyveneRate.map { "\($0)" } ?? "-")) \(both(pyvene)); ours in pyvene's time \(both(equalTime.map(\.scores))) (\(equalTime.map { "\($0.restarts)" }.joined(separator: ",")) restarts)")
+    fflush(nil)
 }
 
 print("\nEvery layer (rotation seed 0, lr 0.01): validation IIA on all splits together, then test IIA on WX / YZ / WX+YZ:\n")
@@ -234,28 +244,28 @@ print("""
 
   paired difference averaged per network: \(pairedMeans.map { String(format: "%+.3f", $0) }.joined(separator: ", ")) (one standard error of a single IIA near 0.9 on \(testCount) examples: ±\(String(format: "%.3f", (0.09 / Double(testCount)).squareRoot())))
   median over networks of each network's median test IIA (WX+YZ): same recipe \(format(IIAInterval.median(oursMedians))), in pyvene's time \(equalMedians.isEmpty ? "not run" : format(IIAInterval.median(equalMedians)))
-  network test accuracies: \((0..<UInt64(seedCount)).map { format(accuracies[$0]) }.joined(separator: ", "))
+  network test accuracies: \(networkSeeds.map { format(accuracies[$0]) }.joined(separator: ", "))
 """)
 
 // MARK: Picture
 
-let seeds = (0..<UInt64(seedCount)).map { "seed \($0)" }
+let seeds = networkSeeds.map { "seed \($0)" }
 let layers = Array(Set(layerRows.map(\.layer))).sorted()
 let finishedRows = layerRows
 func heatmap(_ title: String, _ score: (LayerRow) -> Double?) -> Heatmap {
     Heatmap(title: title, rowLabel: "network", columnLabel: "site", rows: seeds, columns: layers.map { "layer.\($0)" },
-            values: (0..<UInt64(seedCount)).map { seed in layers.map { layer in finishedRows.first { $0.seed == seed && $0.layer == layer }.flatMap(score) } })
+            values: networkSeeds.map { seed in layers.map { layer in finishedRows.first { $0.seed == seed && $0.layer == layer }.flatMap(score) } })
 }
 let panels = [heatmap("DAS", { $0.result.iia["WX+YZ"] }), heatmap("neurons (identity basis)", { $0.result.controls.identityBasis["WX+YZ"] }),
               heatmap("random rotation", { $0.result.controls.randomRotation["WX+YZ"] }), heatmap("DAS on a random network", { $0.result.controls.randomNetwork["WX+YZ"] })]
 let cell = 52.0
 let panelWidth = 90 + cell * Double(layers.count) + 14
-var document = SVGDocument(width: 20 + Double(panels.count) * panelWidth + 60, height: 60 + 88 + cell * Double(seedCount) + 10)
+var document = SVGDocument(width: 20 + Double(panels.count) * panelWidth + 60, height: 60 + 88 + cell * Double(networkSeeds.count) + 10)
 document.text("Hierarchical equality: test IIA of interventions on WX and YZ together, trained 16-16-16 MLPs", x: document.width / 2, y: 24, size: 15, anchor: "middle", weight: "bold")
 document.text("WX on rotated coordinates 0..7, YZ on 8..15; \(testCount) test examples; rotation seed 0", x: document.width / 2, y: 44, size: 12, anchor: "middle", color: "#555")
 var x = 10.0
 for panel in panels { x += panel.draw(into: &document, x: x, y: 56, cell: cell).width + 14 }
-Heatmap.drawColorBar(into: &document, x: x, y: 104, height: cell * Double(seedCount))
+Heatmap.drawColorBar(into: &document, x: x, y: 104, height: cell * Double(networkSeeds.count))
 let url = outputDirectory.appendingPathComponent("hierarchical-equality-iia.svg")
 try document.write(to: url)
 print("Wrote \(url.path)")
