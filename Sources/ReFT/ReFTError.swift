@@ -20,6 +20,10 @@ public enum ReFTError: Error, Equatable, CustomStringConvertible, LocalizedError
     case invalidLine(file: String, line: Int, reason: String)
     /// A data file that holds nothing to train on.
     case unusableData(file: String, reason: String)
+    /// Training met a NaN or infinite loss (`step` counts optimizer steps from 1, `epoch` from 1).
+    case nonFiniteLoss(epoch: Int, step: Int, loss: Float)
+    /// `--resume` found a training state that does not fit this run.
+    case cannotResume(directory: String, reason: String)
 
     public var description: String {
         switch self {
@@ -39,6 +43,10 @@ public enum ReFTError: Error, Equatable, CustomStringConvertible, LocalizedError
             return "\(file):\(line): \(reason)"
         case let .unusableData(file, reason):
             return "\(file): \(reason)"
+        case let .nonFiniteLoss(epoch, step, loss):
+            return "training stopped: the loss is \(loss) at step \(step) (epoch \(epoch)); the adapter saved after the last finished epoch is kept. Try a lower learning rate."
+        case let .cannotResume(directory, reason):
+            return "cannot resume from \(directory): \(reason)"
         }
     }
 

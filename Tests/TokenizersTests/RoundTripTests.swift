@@ -83,3 +83,21 @@ struct ConcurrencyTests {
         }
     }
 }
+
+/// Token lookups compare exact bytes, as `tokenizers` does (Swift's `String` equality is canonical equivalence).
+@Suite("Token lookups")
+struct TokenLookupTests {
+    @Test("a normalized added token is found by its own text, not by a canonically equivalent one")
+    func exactLookups() throws {
+        let tokenizer = try TokenizerFixtures.tokenizer("qwen2-small-added")
+        let id = try #require(tokenizer.id(forToken: "Cafe\u{301}"))
+        #expect(id == 1006)
+        #expect(tokenizer.id(forToken: "Caf\u{e9}") == nil)
+        // `tokenizers` gives the normalized (NFC) text back for a normalized added token.
+        #expect(tokenizer.token(forID: id).map { Array($0.unicodeScalars) } == Array("Caf\u{e9}".unicodeScalars))
+        #expect(tokenizer.id(forToken: "<mask>") == 1003)
+        #expect(tokenizer.vocabularySize == 1007)
+        #expect(tokenizer.token(forID: 1007) == nil)
+        #expect(tokenizer.token(forID: -1) == nil)
+    }
+}
