@@ -37,5 +37,6 @@ bench: deps
 	.build/release/bench retract
 	# One thread on both sides: at these 2- and 16-wide shapes a second thread slows Interchange and pyvene alike.
 	.build/release/bench das --threads 1
+	.build/release/bench transformer --threads 2 && .build/release/bench transformer --threads 1
 	# Byte-level BPE encoding of the 1 MB multilingual corpus, beside Hugging Face tokenizers, one thread each.
 	.build/release/bench tokenizer

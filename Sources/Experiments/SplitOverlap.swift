@@ -17,6 +17,8 @@ public struct SplitOverlap: Codable, Sendable, Equatable {
     public var distinctTraining: Int
     /// The number of training examples, over all intervention sets.
     public var trainingCount: Int
+    /// The number of validation examples, over all intervention sets (0 when there is no validation split).
+    public var validationCount: Int
 
     /// Compares the splits set by set (an example of one intervention set is compared only with the
     /// same set's examples, since the same inputs mean a different counterfactual in another set).
@@ -43,6 +45,7 @@ public struct SplitOverlap: Codable, Sendable, Equatable {
         testInValidation = fraction(of: tests, in: validation)
         distinctTraining = training.reduce(0) { $0 + Set(keys($1)).count }
         trainingCount = training.reduce(0) { $0 + $1.count }
+        validationCount = validation.reduce(0) { $0 + $1.count }
     }
 
     /// Whether the test split is mostly examples seen in training (more than half).
@@ -51,7 +54,9 @@ public struct SplitOverlap: Codable, Sendable, Equatable {
     /// One line for reports: the overlaps, and a plain warning when the test split is mostly seen.
     public var summary: String {
         func percent(_ value: Double) -> String { String(format: "%.1f%%", 100 * value) }
-        var line = "split overlap: \(percent(testInTraining)) of test and \(percent(validationInTraining)) of validation examples also occur in training, \(percent(testInValidation)) of test in validation (\(distinctTraining) distinct of \(trainingCount) training examples)"
+        var line = validationCount == 0
+            ? "split overlap: \(percent(testInTraining)) of test examples also occur in training (\(distinctTraining) distinct of \(trainingCount) training examples; no validation split)"
+            : "split overlap: \(percent(testInTraining)) of test and \(percent(validationInTraining)) of validation examples also occur in training, \(percent(testInValidation)) of test in validation (\(distinctTraining) distinct of \(trainingCount) training examples)"
         if testIsMostlySeen {
             line += "\nNOTE: this task has few distinct counterfactuals, so most test examples were seen in training: its IIA measures how well DAS fits them, not how it generalizes to held-out data."
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// The architecture of a `MultilayerPerceptron`, stored as its `config.json`:
 /// `{"format": "interchange.mlp", "version": 1, "input_dimension": 16, "hidden_dimensions": [16, 16, 16],
@@ -52,6 +53,21 @@ public struct MLPConfiguration: Codable, Equatable, Hashable, Sendable {
             throw fail("hidden_dimensions", "must be a non-empty list of positive widths, found \(hiddenDimensions)")
         }
         guard outputDimension > 0 else { throw fail("output_dimension", "must be positive, found \(outputDimension)") }
+        // The sizes come from a file: every weight count, their total and its memory are checked before
+        // anything multiplies or allocates them, so a width of 2**62 is an error naming the field, not a trap.
+        let widths = [inputDimension] + hiddenDimensions + [outputDimension]
+        var parameterCounts: [Int] = []
+        for layer in 0..<widths.count - 1 {
+            let field = layer < hiddenDimensions.count ? "hidden_dimensions[\(layer)]" : "output_dimension"
+            do {
+                let weights = try CheckedSize.product([widths[layer + 1], widths[layer]], of: "\(field) weights [\(widths[layer + 1]), \(widths[layer])]")
+                parameterCounts.append(try CheckedSize.sum([weights, widths[layer + 1]], of: "\(field) weights and biases"))
+            } catch { throw fail(field, "\(error)") }
+        }
+        do {
+            let total = try CheckedSize.sum(parameterCounts, of: "the network's parameter count")
+            _ = try CheckedSize.allocation(count: total, elementSize: MemoryLayout<Float>.stride, of: "the network's \(total) parameters")
+        } catch { throw fail("hidden_dimensions", "\(error)") }
     }
 
     /// A stable 16-hex-digit digest of the architecture, for caching trained networks by config.

@@ -27,7 +27,8 @@ extension MultilayerPerceptron {
 
     /// Loads a network saved by `save(to:)` (or written in the same format by another tool), frozen.
     /// - Throws: `NetworkError.invalidConfiguration` naming the config file and field, or
-    ///   `SafetensorsError` naming the weights file and tensor.
+    ///   `SafetensorsError` naming the weights file and tensor, or `NetworkError.nonFiniteWeight` for a NaN or
+    ///   infinite weight.
     public static func load(from directory: URL) throws -> MultilayerPerceptron {
         let configurationURL = directory.appendingPathComponent(configurationFileName)
         let configuration: MLPConfiguration
@@ -42,14 +43,25 @@ extension MultilayerPerceptron {
             throw NetworkError.invalidConfiguration(file: configurationURL.path, field: "(file)", reason: error.localizedDescription)
         }
         try configuration.validate(file: configurationURL.path)
-        let archive = try SafetensorsArchive(contentsOf: directory.appendingPathComponent(weightsFileName))
+        let weightsURL = directory.appendingPathComponent(weightsFileName)
+        let archive = try SafetensorsArchive(contentsOf: weightsURL)
+        /// A tensor of the expected shape whose every element is finite: a NaN or an infinity (a diverged
+        /// run saved anyway, a corrupted file) is refused here, naming it, rather than surfacing later as
+        /// a NaN loss blamed on the learning rate.
+        func finiteTensor(_ name: String, shape: [Int]) throws -> Tensor {
+            let tensor = try archive.tensor(name, shape: shape)
+            if let index = tensor.scalars.firstIndex(where: { !$0.isFinite }) {
+                throw NetworkError.nonFiniteWeight(file: weightsURL.path, tensor: name, index: index, value: "\(tensor.scalars[index])")
+            }
+            return tensor
+        }
         let widths = [configuration.inputDimension] + configuration.hiddenDimensions
         let layers = try zip(widths, widths.dropFirst()).enumerated().map { index, sizes in
-            try Linear(weight: archive.tensor("layers.\(index).weight", shape: [sizes.1, sizes.0]),
-                       bias: archive.tensor("layers.\(index).bias", shape: [sizes.1]))
+            try Linear(weight: finiteTensor("layers.\(index).weight", shape: [sizes.1, sizes.0]),
+                       bias: finiteTensor("layers.\(index).bias", shape: [sizes.1]))
         }
-        let output = try Linear(weight: archive.tensor("output.weight", shape: [configuration.outputDimension, widths.last!]),
-                                bias: archive.tensor("output.bias", shape: [configuration.outputDimension]))
+        let output = try Linear(weight: finiteTensor("output.weight", shape: [configuration.outputDimension, widths.last!]),
+                                bias: finiteTensor("output.bias", shape: [configuration.outputDimension]))
         return try MultilayerPerceptron(layers: layers, output: output, activation: configuration.activation)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JSONParsing
 import Tensors
 
 /// The weights of a checkpoint directory: `model.safetensors`, or the shards that
@@ -171,7 +172,7 @@ public final class SafetensorsCheckpoint: @unchecked Sendable {
         let path = indexURL.path
         let file = try MappedFile(url: indexURL)
         let json: JSONValue
-        do { json = try file.withBytes { try JSONParser.parseUntyped($0) } } catch let error as JSONSyntaxError {
+        do { json = try file.withBytes { try JSONParser.parse($0) } } catch let error as JSONSyntaxError {
             throw SafetensorsError.invalidIndex(file: path, reason: "not valid JSON: \(error.description)")
         }
         guard case let .object(members) = json else {

@@ -1,4 +1,5 @@
 import Foundation
+import JSONParsing
 import Tensors
 
 /// The element types the safetensors format defines with a whole number of bytes per element.

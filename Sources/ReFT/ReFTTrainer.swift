@@ -167,12 +167,14 @@ public final class ReFTTrainer<Adapter: TrainableAdapter> {
         adapter.isTraining = true
         defer { adapter.isTraining = false }
         adapter.reseedDropout(Self.mix(options.seed, UInt64(optimizer.stepCount), 0xD80F_0C7))
+        try adapter.prepareForward()
         let plan = try adapter.plan(tokens: batch.tokens, promptLengths: batch.promptLengths)
         let loss = try model.languageModelLoss(batch.tokens, labels: batch.labels, plan: plan)
         guard loss.scalar.isFinite else {
             throw ReFTError.nonFiniteLoss(epoch: epoch, step: optimizer.stepCount + 1, loss: loss.scalar)
         }
         try loss.backward()
+        try adapter.finishBackward()
         try adapter.willStep()
         optimizer.step()
         try adapter.didStep()
@@ -188,7 +190,8 @@ public final class ReFTTrainer<Adapter: TrainableAdapter> {
     /// Loss and teacher-forced exact-match accuracy of `model` with `adapter` (none: the base alone).
     public static func evaluate(model: Transformer, adapter: Adapter?, dataset: PromptCompletionDataset, batchSize: Int,
                                 padToken: Int = 0) throws -> ReFTEvaluation {
-        try Tensor.withoutGradients {
+        try adapter?.prepareForward()
+        return try Tensor.withoutGradients {
             var lossSum: Double = 0, tokenCount = 0, correct = 0
             for batch in try dataset.batches(size: batchSize, padToken: padToken) {
                 let plan = try adapter?.plan(tokens: batch.tokens, promptLengths: batch.promptLengths)

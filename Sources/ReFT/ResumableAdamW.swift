@@ -19,10 +19,13 @@ public final class ResumableAdamW: Optimizer {
     public let epsilon: Float
     /// Decoupled weight decay `λ`.
     public let weightDecay: Float
-    /// Per parameter, `m` and `v` (each the parameter's element count).
+    /// Per parameter, the first moment estimate `m` (the parameter's element count).
     public private(set) var firstMoments: [[Float]]
+    /// Per parameter, the second moment estimate `v`.
     public private(set) var secondMoments: [[Float]]
 
+    /// AdamW over `parameters` with base rate `learningRate`, scaled by `schedule` at each step,
+    /// and decoupled weight decay `weightDecay`; moments start at zero.
     public init(parameters: [Tensor], learningRate: Float, weightDecay: Float, schedule: LearningRateSchedule,
                 beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
         self.parameters = parameters

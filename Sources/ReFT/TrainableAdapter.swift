@@ -19,10 +19,19 @@ public protocol TrainableAdapter: Module {
     /// Restarts every dropout generator from `seed` (the trainer reseeds once per step, so a resumed
     /// run draws the same masks as an uninterrupted one).
     func reseedDropout(_ seed: UInt64)
+    /// Called before each forward pass (LoRA merges its updates into the model here).
+    func prepareForward() throws
+    /// Called after each `backward` (LoRA turns the merged weights' gradients into its own here).
+    func finishBackward() throws
     /// Writes the adapter's files into `directory`, atomically.
     func save(to directory: URL) throws
     /// The weights file `save` writes (the training state records its SHA-256, to tie the two together).
     static var weightsFileName: String { get }
+}
+
+extension TrainableAdapter {
+    public func prepareForward() throws {}
+    public func finishBackward() throws {}
 }
 
 extension ReFTAdapter: TrainableAdapter {

@@ -29,8 +29,9 @@ public struct Heatmap {
         return best.map { ($0.0, $0.1) }
     }
 
-    /// A colour from white (0) to dark blue (1).
+    /// A colour from white (0) to dark blue (1); values outside 0...1 are clamped, and NaN is grey.
     public static func color(_ value: Double) -> String {
+        guard !value.isNaN else { return "#bdbdbd" }
         let t = min(max(value, 0), 1)
         let (r, g, b) = (255 - t * (255 - 8), 255 - t * (255 - 48), 255 - t * (255 - 107))
         return String(format: "#%02x%02x%02x", Int(r), Int(g), Int(b))
@@ -56,7 +57,7 @@ public struct Heatmap {
                     continue
                 }
                 document.rectangle(x: cx, y: cy, width: cell, height: cell, fill: Heatmap.color(value), stroke: "#ffffff")
-                document.text(String(format: "%.2f", value), x: cx + cell / 2, y: cy + cell / 2 + 4, size: 11, anchor: "middle",
+                document.text(NumberText.decimal(value), x: cx + cell / 2, y: cy + cell / 2 + 4, size: 11, anchor: "middle",
                               color: value > 0.55 ? "#ffffff" : "#222")
             }
         }

@@ -51,10 +51,15 @@ public struct LineChart {
     public func svg(width: Double = 720, height: Double = 420) -> SVGDocument {
         var document = SVGDocument(width: width, height: height)
         let (left, right, top, bottom) = (70.0, width - 170, subtitle == nil ? 50.0 : 66.0, height - 60)
-        let xs = series.flatMap { $0.points.map(\.x) } + markers.map(\.x)
-        let ys = series.flatMap { $0.points.map(\.y) }
+        // Only finite points are drawn (a NaN or infinite loss is a gap in its line, counted in the legend),
+        // and the axes fit the finite values, so one diverged point cannot crash or flatten the chart.
+        let drawable = series.map { $0.points.filter { $0.x.isFinite && $0.y.isFinite } }
+        let markers = markers.filter { $0.x.isFinite }
+        let xs = drawable.flatMap { $0.map(\.x) } + markers.map(\.x)
+        let ys = drawable.flatMap { $0.map(\.y) }
         let xMin = xs.min() ?? 0, xMax = max(xs.max() ?? 1, (xs.min() ?? 0) + 1e-9)
-        let yDomain = yRange ?? ((ys.min() ?? 0)...max(ys.max() ?? 1, (ys.min() ?? 0) + 1e-9))
+        let fitted = (ys.min() ?? 0)...max(ys.max() ?? 1, (ys.min() ?? 0) + 1e-9)
+        let yDomain = yRange.flatMap { $0.lowerBound.isFinite && $0.upperBound.isFinite ? $0 : nil } ?? fitted
         func px(_ x: Double) -> Double { left + (x - xMin) / (xMax - xMin) * (right - left) }
         func py(_ y: Double) -> Double { bottom - (y - yDomain.lowerBound) / (yDomain.upperBound - yDomain.lowerBound) * (bottom - top) }
 
@@ -84,11 +89,19 @@ public struct LineChart {
         }
         for (index, line) in series.enumerated() {
             let color = Self.palette[index % Self.palette.count]
-            let path = line.points.map { "\(SVGDocument.number(px($0.x))),\(SVGDocument.number(py($0.y)))" }.joined(separator: " ")
-            document.append("<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>")
+            // Runs of finite points, split where a non-finite point leaves a gap.
+            var runs: [[(x: Double, y: Double)]] = [[]]
+            for point in line.points {
+                if point.x.isFinite && point.y.isFinite { runs[runs.count - 1].append(point) } else if !runs[runs.count - 1].isEmpty { runs.append([]) }
+            }
+            for run in runs where !run.isEmpty {
+                let path = run.map { "\(SVGDocument.number(px($0.x))),\(SVGDocument.number(py($0.y)))" }.joined(separator: " ")
+                document.append("<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>")
+            }
             let legendY = top + 10 + Double(index) * 22
             document.line(x1: right + 20, y1: legendY, x2: right + 44, y2: legendY, color: color, width: 3)
-            document.text(line.name, x: right + 50, y: legendY + 4, size: 12)
+            let hidden = line.points.count - drawable[index].count
+            document.text(line.name + (hidden > 0 ? " (\(hidden) not finite)" : ""), x: right + 50, y: legendY + 4, size: 12)
         }
         return document
     }
@@ -96,14 +109,20 @@ public struct LineChart {
     /// Tick positions at a round step (1, 2 or 5 times a power of ten) giving about six ticks.
     static func ticks(_ range: ClosedRange<Double>) -> [Double] {
         let span = range.upperBound - range.lowerBound
+        // A range wider than a Double can hold (or not finite) gets its ends as ticks: no step would be finite.
+        guard span.isFinite, range.lowerBound.isFinite else { return [range.lowerBound, range.upperBound].filter(\.isFinite) }
         guard span > 0 else { return [range.lowerBound] }
         let rough = span / 6, power = Foundation.pow(10, (Foundation.log10(rough)).rounded(.down))
         let step = [1.0, 2, 5, 10].map { $0 * power }.first { $0 >= rough } ?? 10 * power
         let first = (range.lowerBound / step).rounded(.up) * step
-        return Array(stride(from: first, through: range.upperBound + step * 1e-9, by: step))
+        // A span too small for its magnitude (below a Double's resolution there) has no usable step.
+        let count = ((range.upperBound + step * 1e-9 - first) / step).rounded(.down) + 1
+        guard step > 0, step.isFinite, first.isFinite, count.isFinite, count >= 1, count <= 100 else { return [range.lowerBound] }
+        // Near a Double's resolution neighbouring ticks can round to the same value: keep each once.
+        var ticks: [Double] = []
+        for tick in (0..<Int(count)).map({ first + Double($0) * step }) where tick != ticks.last { ticks.append(tick) }
+        return ticks
     }
 
-    static func format(_ value: Double) -> String {
-        abs(value) >= 100 || value == value.rounded() ? String(Int(value.rounded())) : String(format: "%.2f", value)
-    }
+    static func format(_ value: Double) -> String { NumberText.axisLabel(value) }
 }

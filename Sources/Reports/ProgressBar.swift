@@ -25,8 +25,9 @@ public final class ProgressBar {
         let now = Date()
         let finished = completed >= total
         let elapsed = now.timeIntervalSince(start)
-        let fraction = Double(min(completed, total)) / Double(total)
-        let remaining = completed > 0 ? elapsed / Double(completed) * Double(total - completed) : .nan
+        // Clamped to 0...1, so the bar's widths are never negative whatever `completed` is.
+        let fraction = Double(min(max(completed, 0), total)) / Double(total)
+        let remaining = completed > 0 ? elapsed / Double(completed) * (Double(total) - Double(completed)) : .nan
         let timing = "\(ProgressBar.duration(elapsed)) elapsed" + (finished ? "" : ", ETA \(remaining.isFinite ? ProgressBar.duration(remaining) : "?")")
         if isTerminal {
             guard finished || now.timeIntervalSince(lastDraw) >= 0.1 else { return }
@@ -44,6 +45,7 @@ public final class ProgressBar {
 
     /// `75 s`, `3 min 5 s`, or `1 h 2 min`.
     static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds < 1e12 else { return seconds.isNaN ? "? s" : "a very long time" }
         let whole = Int(seconds.rounded())
         if whole < 60 { return "\(whole) s" }
         if whole < 3600 { return "\(whole / 60) min \(whole % 60) s" }

@@ -50,8 +50,13 @@ public struct SVGDocument {
         try Data(rendered.utf8).write(to: url, options: .atomic)
     }
 
+    /// The largest coordinate magnitude written: a value beyond it (or infinite) is clamped and NaN is
+    /// written as 0, so a stray number cannot trap in the `Int` conversion or make the document invalid.
+    public static let coordinateLimit = 1e9
+
     /// A number with at most two decimals and no trailing zeros.
     public static func number(_ value: Double) -> String {
+        let value = value.isNaN ? 0 : min(max(value, -coordinateLimit), coordinateLimit)
         let rounded = (value * 100).rounded() / 100
         return rounded == rounded.rounded() ? String(Int(rounded)) : String(format: "%.2f", rounded).replacingOccurrences(of: #"0$"#, with: "", options: .regularExpression)
     }

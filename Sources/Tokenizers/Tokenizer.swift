@@ -1,4 +1,5 @@
 import Foundation
+import JSONParsing
 
 /// A byte-level BPE tokenizer read from a Hugging Face `tokenizer.json` (GPT-2, Llama-3 and Qwen2 families),
 /// giving the same ids as the `tokenizers` library.
@@ -54,7 +55,7 @@ public final class Tokenizer: CustomStringConvertible, @unchecked Sendable {
     /// Reads tokenizer.json content; `origin` names it in errors.
     public init(data: Data, origin: String) throws {
         self.origin = origin
-        let root = JSONField(value: try JSONParser.parse([UInt8](data), origin: origin), path: "", origin: origin)
+        let root = JSONField(value: try JSONParser.parseTokenizerFile([UInt8](data), origin: origin), path: "", origin: origin)
         guard case .object = root.value else { throw root.invalid("expected the top level to be an object, found \(root.value.typeName)") }
         for name in ["truncation", "padding"] {
             if let field = try root.optional(name), !field.isNull {

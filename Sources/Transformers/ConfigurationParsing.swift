@@ -34,7 +34,7 @@ extension TransformerConfiguration {
             try self.init(
                 family: .gpt2, modelType: modelType, vocabularySize: reader.required("vocab_size"), hiddenSize: width,
                 layerCount: reader.required("n_layer"), headCount: reader.required("n_head"),
-                intermediateSize: reader.optional("n_inner") ?? 4 * width, maxPositions: reader.required("n_positions"),
+                intermediateSize: reader.optional("n_inner") ?? (width.multipliedReportingOverflow(by: 4).overflow ? Int.max : 4 * width), maxPositions: reader.required("n_positions"),
                 normEpsilon: Float(reader.optional("layer_norm_epsilon") ?? 1e-5 as Double),
                 tiedEmbeddings: reader.optional("tie_word_embeddings") ?? true, fileName: file)
         case .llama:

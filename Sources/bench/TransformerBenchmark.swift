@@ -13,11 +13,17 @@ struct TransformerBenchmark: ParsableCommand {
             head. (a) forward: one pass over --batch x --seq random ids with logits at every position, as the
             reference computes them; tokens/s = batch * seq / seconds. (b) decode: greedy generation of --new-tokens
             tokens after a --prompt-token random prompt at batch 1 with the key/value cache (the prefill included, as
-            the reference times it); tokens/s = new tokens / seconds. Figures are medians of --repetitions runs (at most 3, on both sides: each run takes seconds) after
-            a warm-up. `matmul share` is the time the forward's projection products take when run alone (same
-            shapes, same BLAS calls) over the forward's time. Peak RSS is this process's (getrusage), measured before
-            the reference runs in its own process: bench/reference/transformers_bench.py in .venv-reference, with the
-            same threads and sizes.
+            the reference times it); tokens/s = new tokens / seconds.
+
+            The reference (bench/reference/transformers_bench.py in .venv-reference, same threads and sizes) runs in
+            its own process in --serve mode, and the two sides' timed runs alternate (ours, theirs, ours, theirs), so
+            a busy neighbour slows both alike; each figure is the best of --repetitions runs (at most 5) after a
+            warm-up. Each round also times one sgemm at 2048³, so the matrix-work fraction compares like with like. Peak RSS is each process's getrusage high-water mark after its timed runs.
+
+            Also measured in the same run: the sgemm rate at 2048³ (as `bench matmul`), the rate the forward's own
+            matrix products reach inside the forward (their 2mnk operations over the time spent in BLAS calls), and
+            the memory read bandwidth (a sum over a 512 MB array on the same threads), against which decoding is
+            stated: it reads every weight once per token.
             """
     )
 
@@ -45,80 +51,94 @@ struct TransformerBenchmark: ParsableCommand {
 
     func run() throws {
         let threads = options.applyThreads()
-        let repetitions = min(options.repetitions, 3)
+        let runs = min(options.repetitions, 5)
+        print("GPT-2 small (random weights), forward \(batch) x \(seq), decode \(newTokens) after \(prompt), threads: \(threads), OpenBLAS kernels: \(LinearAlgebraBackend.kernelName), best of \(runs), sides interleaved")
+        print(MachineMeasurements.loadReport("at start"))
         let configuration = try TransformerConfiguration(
             family: .gpt2, modelType: "gpt2", vocabularySize: 50257, hiddenSize: 768, layerCount: 12, headCount: 12,
             intermediateSize: 3072, maxPositions: 1024, normEpsilon: 1e-5, tiedEmbeddings: true)
+        let server = try startReference(threads: threads, runs: runs)
         let model = try Transformer(configuration: configuration, seed: 0)
         model.freeze()
         var generator = SeededGenerator(seed: 1)
         let ids = try TokenBatch((0..<batch).map { _ in (0..<seq).map { _ in generator.nextInt(below: 50257) } })
         let promptIds = (0..<prompt).map { _ in generator.nextInt(below: 50257) }
+        let forward = { _ = try Tensor.withoutGradients { try model(ids, logits: .all) } }
+        let decode = { _ = try model.generate(prompts: [promptIds], options: GenerationOptions(maxNewTokens: newTokens)) }
+        try forward()  // warm-ups
+        try decode()
+        try server?.waitUntilReady()
 
-        let forwardSeconds = try medianSeconds(repetitions: repetitions) {
-            _ = try Tensor.withoutGradients { try model(ids, logits: .all) }
+        var ours = (forward: [Double](), decode: [Double](), products: [MatrixProductTimer.Totals]())
+        var theirs = (forward: [Double](), decode: [Double]())
+        var sgemmRates: [Double] = []
+        let clock = ContinuousClock()
+        for _ in 0..<runs {
+            sgemmRates.append(MachineMeasurements.sgemmRate())
+            var totals: MatrixProductTimer.Totals?
+            ours.forward.append(MachineMeasurements.seconds(try clock.measure { totals = try MatrixProductTimer.measuring(forward) }))
+            ours.products.append(totals!)
+            if let server { theirs.forward.append(try seconds(server.request("forward"))) }
+            ours.decode.append(MachineMeasurements.seconds(try clock.measure(decode)))
+            if let server { theirs.decode.append(try seconds(server.request("decode"))) }
         }
-        let decodeSeconds = try medianSeconds(repetitions: repetitions) {
-            _ = try model.generate(prompts: [promptIds], options: GenerationOptions(maxNewTokens: newTokens))
-        }
-        let matmulSeconds = try medianSeconds(repetitions: repetitions) { try projectionProducts(model) }
-        let ours = Figures(forward: Double(batch * seq) / forwardSeconds, decode: Double(newTokens) / decodeSeconds,
-                           peakMegabytes: Self.peakResidentMegabytes())
+        let ourPeak = Self.peakResidentMegabytes()
+        let summary = try server?.finish()
 
-        print("GPT-2 small (random weights), forward \(batch) x \(seq), decode \(newTokens) after \(prompt), threads: \(threads), OpenBLAS kernels: \(LinearAlgebraBackend.kernelName), median of \(repetitions)\n")
-        var rows = [["Interchange", String(format: "%.0f", ours.forward), String(format: "%.1f", ours.decode),
-                     String(format: "%.0f", ours.peakMegabytes), String(format: "%.0f%%", 100 * matmulSeconds / forwardSeconds)]]
-        var busyShare: Double?
-        if reference, let theirs = try referenceFigures(threads: threads) {
-            busyShare = theirs.busyShare
-            rows.append(["transformers", String(format: "%.0f", theirs.forward), String(format: "%.1f", theirs.decode),
-                         String(format: "%.0f", theirs.peakMegabytes), ""])
-            rows.append(["ratio", String(format: "%.2fx", ours.forward / theirs.forward), String(format: "%.2fx", ours.decode / theirs.decode),
-                         String(format: "%.2fx", ours.peakMegabytes / theirs.peakMegabytes), ""])
+        let bestForward = ours.forward.indices.min { ours.forward[$0] < ours.forward[$1] }!
+        let products = ours.products[bestForward]
+        let sgemm = sgemmRates.max()!
+        let bandwidth = MachineMeasurements.readBandwidth(threads: threads)
+
+        let forwardRate = Double(batch * seq) / ours.forward[bestForward]
+        let decodeRate = Double(newTokens) / ours.decode.min()!
+        var rows = [["Interchange", String(format: "%.0f", forwardRate), String(format: "%.1f", decodeRate), String(format: "%.0f", ourPeak)]]
+        if let summary, let theirForward = theirs.forward.min(), let theirDecode = theirs.decode.min() {
+            let theirPeak = summary["peak_rss_mb"] as? Double ?? .nan
+            let (theirForwardRate, theirDecodeRate) = (Double(batch * seq) / theirForward, Double(newTokens) / theirDecode)
+            rows.append(["transformers \(summary["transformers"] as? String ?? "?") (torch \(summary["torch"] as? String ?? "?"))",
+                         String(format: "%.0f", theirForwardRate), String(format: "%.1f", theirDecodeRate), String(format: "%.0f", theirPeak)])
+            rows.append(["ratio", String(format: "%.2fx", forwardRate / theirForwardRate), String(format: "%.2fx", decodeRate / theirDecodeRate),
+                         String(format: "%.2fx", ourPeak / theirPeak)])
         }
-        print(table(["", "forward tokens/s", "decode tokens/s", "peak RSS MB", "matmul share"], rows))
-        if let busy = busyShare, busy > 0.1 {
-            print(String(format: "\nwarning: other processes used %.0f%% of the machine while the reference ran; the sides are not comparable", 100 * busy))
-        }
+        print()
+        print(table(["", "forward tokens/s", "decode tokens/s", "peak RSS MB"], rows))
+
+        let productRate = products.operations / products.seconds / 1e9
+        print()
+        print(String(format: "forward matrix work: %.0f GFLOP of products, %.2f s inside BLAS of %.2f s (%.0f%%): %.1f GFLOP/s = %.0f%% of sgemm at 2048³ (%.1f GFLOP/s, same threads)",
+                     products.operations / 1e9, products.seconds, ours.forward[bestForward], 100 * products.seconds / ours.forward[bestForward],
+                     productRate, 100 * productRate / sgemm, sgemm))
+        // A decoded token reads every parameter once, except GPT-2's position table (one row).
+        let weightBytes = Double(model.parameterCount - configuration.maxPositions * configuration.hiddenSize) * 4
+        let perToken = ours.decode.min()! / Double(newTokens)
+        print(String(format: "decoding: %.0f MB of weights per token / %.1f ms per token (prefill included) = %.1f GB/s = %.0f%% of the measured read bandwidth (%.1f GB/s, sum over 512 MB on %d thread%@)",
+                     weightBytes / 1e6, perToken * 1e3, weightBytes / perToken / 1e9, 100 * weightBytes / perToken / 1e9 / bandwidth,
+                     bandwidth, threads, threads == 1 ? "" : "s"))
+        print("runs (s): Interchange forward \(format(ours.forward)), decode \(format(ours.decode))" +
+              (server == nil ? "" : "; transformers forward \(format(theirs.forward)), decode \(format(theirs.decode))"))
+        print(MachineMeasurements.loadReport("at end"))
     }
 
-    struct Figures {
-        let forward: Double, decode: Double, peakMegabytes: Double
-        /// The share of the machine other processes used meanwhile (the reference's `foreign_cpu`), when known.
-        var busyShare: Double? = nil
+    private func format(_ seconds: [Double]) -> String {
+        "[" + seconds.map { String(format: "%.3f", $0) }.joined(separator: ", ") + "]"
     }
 
-    /// The forward's projection products alone: per layer q, k, v, output, MLP up and down over all
-    /// `batch * seq` rows, and the head.
-    private func projectionProducts(_ model: Transformer) throws {
-        let rows = Tensor.zeros(shape: [batch * seq, 768])
-        let wide = Tensor.zeros(shape: [batch * seq, 3072])
-        try Tensor.withoutGradients {
-            for layer in model.layers {
-                for projection in [layer.attention.query, layer.attention.key, layer.attention.value, layer.attention.output, layer.mlp.up] {
-                    _ = try Tensor.matmul(rows, projection.weight, transposeB: true)
-                }
-                _ = try Tensor.matmul(wide, layer.mlp.down.weight, transposeB: true)
-            }
-            _ = try Tensor.matmul(rows, model.headWeight, transposeB: true)
-        }
+    private func seconds(_ reply: [String: Any]) throws -> Double {
+        guard let seconds = reply["seconds"] as? Double else { throw ValidationFailure("the transformers reference replied \(reply)") }
+        return seconds
     }
 
-    private func referenceFigures(threads: Int) throws -> Figures? {
+    /// The reference in --serve mode, or `nil` when it is not wanted or its virtualenv is missing.
+    private func startReference(threads: Int, runs: Int) throws -> ReferenceServer? {
+        guard reference else { return nil }
         guard FileManager.default.isExecutableFile(atPath: PyveneReference.python.path) else {
             FileHandle.standardError.write(Data("note: \(PyveneReference.python.path) not found; run `make bench` to compare with transformers\n".utf8))
             return nil
         }
-        let output = try PyveneReference.run([
-            "bench/reference/transformers_bench.py", "--threads", "\(threads)", "--batch", "\(batch)", "--seq", "\(seq)",
-            "--prompt", "\(prompt)", "--new-tokens", "\(newTokens)", "--repetitions", "\(min(options.repetitions, 3))"])
-        guard let line = output.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
-              let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-              let forward = json["forward_tokens_per_second"] as? Double, let decode = json["decode_tokens_per_second"] as? Double,
-              let peak = json["peak_rss_mb"] as? Double else {
-            throw ValidationFailure("the transformers reference printed no figures:\n\(output)")
-        }
-        return Figures(forward: forward, decode: decode, peakMegabytes: peak, busyShare: json["foreign_cpu"] as? Double)
+        return try ReferenceServer(python: PyveneReference.python, arguments: [
+            "bench/reference/transformers_bench.py", "--serve", "--threads", "\(threads)", "--batch", "\(batch)", "--seq", "\(seq)",
+            "--prompt", "\(prompt)", "--new-tokens", "\(newTokens)", "--repetitions", "\(runs)"])
     }
 
     /// This process's peak resident set in megabytes (Linux reports `ru_maxrss` in kilobytes).

@@ -17,12 +17,17 @@ struct DASSearchCommand: ParsableCommand {
             untrained random rotation, and DAS on a random-weight network of the same shape. A high IIA means little
             unless the controls are low.
 
+            The counterfactuals come in three splits drawn apart: training, validation (the best cell and restart are
+            chosen on it) and test (scored once per run). One DAS seed, the default, shows the binomial interval of each
+            IIA; --seeds 5 runs every cell over five DAS seeds and shows medians with 95% bootstrap intervals.
+
             With no arguments it runs the built-in hierarchical-equality experiment: trains (or reuses) a 16-16-16 ReLU
             MLP, searches layers 0-2 x sizes 1, 2, 4, 8, prints a table, and writes the report and plots to
             das-search-output/.
 
             Examples:
               das-search
+              das-search --seeds 5 --restarts 2
               das-search --task sum --dims 1,2,4,8,16 --epochs 10
               das-search --task hierarchical-equality --layers 0 --dims 8 --method neurons
               das-search --shard 2/3 --json part2.json     (then: das-search merge part*.json --json report.json)

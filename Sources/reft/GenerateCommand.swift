@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommandLineSupport
 import Foundation
+import ReFT
 import Tensors
 import Tokenizers
 import Transformers
@@ -18,12 +19,21 @@ struct GenerateCommand: ParsableCommand {
             the model's tokenizer.json, special tokens added as its template says. A key/value cache makes each
             new token cost one position's work. Timing goes to stderr, so stdout holds only the text.
 
+            With --adapter (repeatable), adapters trained by `reft train` act during generation: ReFT
+            interventions edit the prompt's positions during the prefill only (decoding then reuses the
+            key/value cache at no extra cost); several compose in the order given. A LoRA adapter is merged
+            into the weights.
+
             Examples:
               reft generate --model tiny --prompt "Once upon a time" --max-new-tokens 40
+              reft generate --model tiny --adapter style-adapter --prompt "Tell me about cats"
+              reft generate --model tiny --adapter skill-a --adapter skill-b --prompt "..."
               reft generate --model tiny --prompt "Once" --temperature 0.8 --top-k 50 --top-p 0.95 --seed 3
             """)
 
     @OptionGroup var modelOptions: ModelOptions
+
+    @OptionGroup var adapterOptions: AdapterOptions
 
     @Option(help: "The text to continue.")
     var prompt: String
@@ -74,6 +84,8 @@ struct GenerateCommand: ParsableCommand {
             throw UsageError("the prompt's \(promptIDs.count) tokens + --max-new-tokens \(maxNewTokens) exceed the model's \(configuration.maxPositions) positions")
         }
         let model = try modelOptions.loadModel(configuration)
+        let adapters = try adapterOptions.load(for: model)
+        let plan = try runtime { try adapters.reft.isEmpty ? nil : ReFTAdapter.generationPlan(adapters.reft, prompts: [promptIDs]) }
         let stops = ignoreEOS ? [] : try modelOptions.endOfSequenceIDs()
         var options = GenerationOptions(maxNewTokens: maxNewTokens, stopTokens: Set(stops), sampling: sampling)
         options.padToken = stops.first ?? 0
@@ -82,7 +94,7 @@ struct GenerateCommand: ParsableCommand {
         FileHandle.standardOutput.write(Data(prompt.utf8))
         let start = Date()
         let generated = try runtime {
-            try model.generate(prompts: [promptIDs], options: options) { _, token in stream.append(token) }
+            try model.generate(prompts: [promptIDs], options: options, plan: plan) { _, token in stream.append(token) }
         }[0]
         stream.finish()
         let seconds = Date().timeIntervalSince(start)
@@ -91,7 +103,7 @@ struct GenerateCommand: ParsableCommand {
                                                     promptIDs.count, generated.count, seconds, rate).utf8))
         if let json {
             let text = (try? tokenizer.decode(generated)) ?? ""
-            try writeJSON(GenerateReport(promptIDs: promptIDs, generatedIDs: generated, text: text), to: json)
+            try writeJSON(GenerateReport(promptIDs: promptIDs, generatedIDs: generated, text: text, adapters: adapterOptions.paths), to: json)
         }
     }
 }
@@ -136,9 +148,10 @@ struct GenerateReport: Encodable {
     let promptIDs: [Int]
     let generatedIDs: [Int]
     let text: String
+    var adapters: [String] = []
 
     enum CodingKeys: String, CodingKey {
-        case schema, version, text
+        case schema, version, text, adapters
         case promptIDs = "prompt_ids"
         case generatedIDs = "generated_ids"
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CommandLineSupport
 import Foundation
+import ReFT
 import Tensors
 import Tokenizers
 import Transformers
@@ -13,14 +14,19 @@ struct LogitsCommand: ParsableCommand {
         discussion: """
             The prompt is given as token ids (--ids 15496,11,995) or as text (--text, encoded with the model's
             tokenizer.json, special tokens added as the tokenizer's template says). With --json, writes
-            {"schema": "interchange.reft.logits", "version": 1, "ids": [...], "vocabulary_size": V,
+            {"schema": "interchange.reft.logits", "version": 1, "ids": [...], "vocabulary_size": V, "adapters": [...],
              "logits": [[V numbers] for every position]}.
+            With --adapter (repeatable), the logits are the intervened model's: ReFT adapters act on the prompt's
+            positions as in training, several composing in the order given; a LoRA adapter is merged into the weights.
 
-            Example:
+            Examples:
               reft logits --model tiny --text "The capital of France is" --top 5 --json logits.json
+              reft logits --model tiny --adapter my-adapter --text "The capital of France is" --json intervened.json
             """)
 
     @OptionGroup var modelOptions: ModelOptions
+
+    @OptionGroup var adapterOptions: AdapterOptions
 
     @Option(help: ArgumentHelp("The prompt as comma-separated token ids.", valueName: "ids"))
     var ids: String?
@@ -46,15 +52,18 @@ struct LogitsCommand: ParsableCommand {
         let tokenizer = text == nil ? nil : try modelOptions.loadTokenizer(neededFor: "--text")
         let prompt = try promptIDs(vocabularySize: configuration.vocabularySize, tokenizer: tokenizer)
         let model = try modelOptions.loadModel(configuration)
+        let adapters = try adapterOptions.load(for: model)
+        let tokens = try runtime { try TokenBatch([prompt]) }
+        let plan = try adapters.plan(tokens: tokens, promptLengths: [prompt.count])
         let logits = try runtime {
-            try Tensor.withoutGradients { try model(TokenBatch([prompt]), logits: .all).logits! }
+            try Tensor.withoutGradients { try model(tokens, plan: plan, logits: .all).logits! }
         }
         let vocabulary = model.configuration.vocabularySize
         let last = Array(logits.scalars[((prompt.count - 1) * vocabulary)...])
         printTopTokens(last, tokenizer: tokenizer ?? (try? modelOptions.loadTokenizer(neededFor: "token text")))
         if let json {
             let rows = (0..<prompt.count).map { Array(logits.scalars[($0 * vocabulary)..<(($0 + 1) * vocabulary)]) }
-            try writeJSON(LogitsReport(ids: prompt, vocabularySize: vocabulary, logits: rows), to: json)
+            try writeJSON(LogitsReport(ids: prompt, vocabularySize: vocabulary, adapters: adapterOptions.paths, logits: rows), to: json)
         }
     }
 
@@ -103,10 +112,11 @@ struct LogitsReport: Encodable {
     var version = 1
     let ids: [Int]
     let vocabularySize: Int
+    var adapters: [String] = []
     let logits: [[Float]]
 
     enum CodingKeys: String, CodingKey {
-        case schema, version, ids, logits
+        case schema, version, ids, logits, adapters
         case vocabularySize = "vocabulary_size"
     }
 }

@@ -23,7 +23,7 @@ struct ReftCommand: ParsableCommand {
             Errors print one line on stderr; the exit status is 2 for bad arguments and 1 for failures
             (a missing or corrupt model).
             """,
-        subcommands: [InspectCommand.self, TokenizeCommand.self, LogitsCommand.self, GenerateCommand.self]
+        subcommands: [InspectCommand.self, TokenizeCommand.self, LogitsCommand.self, GenerateCommand.self, TrainCommand.self, PretrainCommand.self]
     )
 
     static func main() {

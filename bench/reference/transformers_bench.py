@@ -20,7 +20,9 @@ One untimed warm-up of each comes first; then --repetitions timed runs of each; 
 repetitions (every run's seconds are printed too). peak_rss_mb is the process's peak resident set
 (getrusage ru_maxrss, whole run, interpreter and torch included). foreign_cpu is the share of the machine other
 processes used during the timed runs (0 = idle neighbours, 0.5 = one of two cores busy): figures taken beside a busy
-neighbour are not comparable (--wait-idle waits for a quiet machine first). Prints one JSON line on stdout:
+neighbour are not comparable (--wait-idle waits for a quiet machine first). With --serve the script instead
+answers one timed run per stdin line (how `bench transformer` interleaves the two sides). Otherwise it prints one
+JSON line on stdout:
 
     {"forward_tokens_per_second": ..., "decode_tokens_per_second": ..., "peak_rss_mb": ..., "threads": ...,
      "torch": ..., "transformers": ..., ...}
@@ -49,6 +51,10 @@ def parse_arguments():
     parser.add_argument("--seed", type=int, default=0, help="seed for the weights, ids and prompt (default 0)")
     parser.add_argument("--attention", choices=["sdpa", "eager"], default="sdpa",
                         help="transformers attention implementation (default sdpa, the library's default)")
+    parser.add_argument("--serve", action="store_true",
+                        help="after the warm-ups print {\"ready\": ...} and then time one run per stdin line "
+                             "(`forward` or `decode`, answered with {\"seconds\": ...}) until `done`, which prints "
+                             "the summary line: lets `bench transformer` interleave its runs with ours")
     parser.add_argument("--wait-idle", type=float, default=0.0, metavar="SECONDS",
                         help="before timing, wait up to SECONDS for other processes to leave the machine idle "
                              "(under 10%% busy over 2 s; default: do not wait)")
@@ -109,6 +115,30 @@ def build_model():
     return model, config
 
 
+def serve(runs):
+    """One timed run per command read from stdin; `done` prints the summary (peak RSS, versions)."""
+    import transformers
+
+    common.print_json({"ready": True, "threads": ARGS.threads})
+    sys.stdout.flush()
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "done":
+            break
+        if command not in runs:
+            raise common.ReferenceError(f"unknown command {command!r}: expected forward, decode or done")
+        start = time.perf_counter()
+        runs[command]()
+        common.print_json({"seconds": time.perf_counter() - start})
+        sys.stdout.flush()
+    common.print_json({
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "threads": ARGS.threads, "torch": torch.__version__, "transformers": transformers.__version__,
+        "attention": ARGS.attention,
+    })
+    sys.stdout.flush()
+
+
 def main():
     import transformers
 
@@ -143,6 +173,9 @@ def main():
     with torch.inference_mode():
         forward()  # warm-up
         decode()
+        if ARGS.serve:
+            serve({"forward": forward, "decode": decode})
+            return
         if ARGS.wait_idle > 0 and not wait_idle(ARGS.wait_idle):
             print(f"[transformers_bench] machine still busy after {ARGS.wait_idle:.0f} s; measuring anyway", file=sys.stderr)
         ticks = os.sysconf("SC_CLK_TCK")

@@ -113,3 +113,100 @@ extension Kernels {
         return largest + Foundation.log(total)
     }
 }
+
+extension Kernels {
+    /// Below this many elements a vector map runs on one thread: splitting costs more than it saves.
+    static let parallelThreshold = 1 << 17
+
+    /// `f` applied to eight elements at a time (the last partial group zero-padded, its padding
+    /// discarded). Large arrays are split in two halves run on two threads when the linear-algebra
+    /// backend is allowed more than one (the same budget as the matrix products, idle meanwhile).
+    @inline(__always)
+    static func map8(_ x: [Float], _ f: (SIMD8<Float>) -> SIMD8<Float>) -> [Float] {
+        [Float](unsafeUninitializedCapacity: x.count) { output, count in
+            x.withUnsafeBufferPointer { input in
+                let (source, destination) = (input.baseAddress!, output.baseAddress!)
+                forEachChunk(count: input.count) { range in
+                    vectorLoop(range, into: destination) { index, available in f(load(source + index, available: available)) }
+                }
+            }
+            count = x.count
+        }
+    }
+
+    /// `f` applied to eight pairs of elements at a time; see `map8`.
+    @inline(__always)
+    static func zip8(_ x: [Float], _ y: [Float], _ f: (SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>) -> [Float] {
+        precondition(x.count == y.count, "Kernels.zip8: lengths \(x.count) and \(y.count)")
+        return [Float](unsafeUninitializedCapacity: x.count) { output, count in
+            x.withUnsafeBufferPointer { px in
+                y.withUnsafeBufferPointer { py in
+                    let (first, second, destination) = (px.baseAddress!, py.baseAddress!, output.baseAddress!)
+                    forEachChunk(count: px.count) { range in
+                        vectorLoop(range, into: destination) { index, available in
+                            f(load(first + index, available: available), load(second + index, available: available))
+                        }
+                    }
+                }
+            }
+            count = x.count
+        }
+    }
+}
+
+/// The pointer plumbing of `map8` / `zip8`: splitting over threads, and full and partial SIMD loads.
+extension Kernels {
+    /// Runs `body` over `0..<count`, as two halves on two threads when that pays.
+    @inline(__always)
+    static func forEachChunk(count: Int, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        if count >= parallelThreshold && BLAS.threadCount >= 2 {
+            // Halves on a multiple of 8, so only the last chunk has a partial vector.
+            let half = (count / 2) & ~7
+            withoutActuallyEscaping(body) { body in
+                // The two halves write disjoint ranges of the output and only read the inputs.
+                let halves = UncheckedSendable(body)
+                DispatchQueue.concurrentPerform(iterations: 2) { part in halves.value(part == 0 ? 0..<half : half..<count) }
+            }
+        } else {
+            body(0..<count)
+        }
+    }
+
+    /// Writes `vector(index, available)` for index = lower, lower + 8, … of `range` at `output + index`
+    /// (`available` = elements left in the range; only the last step has fewer than 8).
+    @inline(__always)
+    static func vectorLoop(_ range: Range<Int>, into output: UnsafeMutablePointer<Float>, _ vector: (Int, Int) -> SIMD8<Float>) {
+        var index = range.lowerBound
+        while index < range.upperBound {
+            let available = range.upperBound - index
+            store(vector(index, available), output + index, available: available)
+            index += 8
+        }
+    }
+
+    /// Eight lanes from `pointer`, or fewer (the rest zero) when `available < 8`.
+    @inline(__always)
+    static func load(_ pointer: UnsafePointer<Float>, available: Int) -> SIMD8<Float> {
+        if available >= 8 { return UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self) }
+        var lanes = SIMD8<Float>(repeating: 0)
+        for lane in 0..<available { lanes[lane] = pointer[lane] }
+        return lanes
+    }
+
+    /// Stores the first `min(8, available)` lanes of `lanes` at `pointer`.
+    @inline(__always)
+    static func store(_ lanes: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>, available: Int) {
+        if available >= 8 {
+            UnsafeMutableRawPointer(pointer).storeBytes(of: lanes, as: SIMD8<Float>.self)
+        } else {
+            for lane in 0..<available { pointer[lane] = lanes[lane] }
+        }
+    }
+}
+
+/// A value handed to the two threads of `Kernels.forEachChunk`, which use it without races (see there).
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

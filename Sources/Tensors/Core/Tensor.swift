@@ -42,10 +42,15 @@ public final class Tensor {
         guard shape.allSatisfy({ $0 >= 0 }) else {
             throw TensorError.invalidShape(op: "Tensor(shape:scalars:)", shape: shape, reason: "dimensions must not be negative")
         }
-        guard shape.reduce(1, *) == scalars.count else {
+        // The shape may come from a file: its product is checked, so [2**32, 2**32] is an error, not a trap.
+        let count: Int
+        do { count = try CheckedSize.product(shape, of: "shape \(shape)") } catch {
+            throw TensorError.invalidShape(op: "Tensor(shape:scalars:)", shape: shape, reason: "\(error)")
+        }
+        guard count == scalars.count else {
             throw TensorError.invalidShape(
                 op: "Tensor(shape:scalars:)", shape: shape,
-                reason: "it holds \(shape.reduce(1, *)) elements but \(scalars.count) scalars were given")
+                reason: "it holds \(count) elements but \(scalars.count) scalars were given")
         }
         self.init(validShape: shape, scalars: scalars, requiresGradient: requiresGradient)
     }
@@ -81,11 +86,22 @@ public final class Tensor {
         self.init(validShape: [rows.count, width], scalars: rows.flatMap { $0 }, requiresGradient: requiresGradient)
     }
 
-    /// A tensor of the given shape with every element equal to `value`.
+    /// A tensor of the given shape with every element equal to `value`, for shapes the program
+    /// computed itself: a negative or overflowing shape is a programming error and stops with a message
+    /// naming it. For a shape read from a file or a flag use `filled(_:shape:checking:)`, which throws.
     public static func filled(_ value: Float, shape: [Int], requiresGradient: Bool = false) -> Tensor {
-        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor.filled: negative dimension in \(shape)")
-        return Tensor(validShape: shape, scalars: [Float](repeating: value, count: shape.reduce(1, *)),
-                      requiresGradient: requiresGradient)
+        let count: Int
+        do { count = try CheckedSize.product(shape, of: "Tensor.filled shape \(shape)") } catch { preconditionFailure("\(error)") }
+        return Tensor(validShape: shape, scalars: [Float](repeating: value, count: count), requiresGradient: requiresGradient)
+    }
+
+    /// A tensor of `shape` filled with `value`, where `shape` comes from outside the program: the element
+    /// count and its memory are checked first (`CheckedSize.floatElements`), so a hostile shape throws.
+    /// - Parameter what: names the quantity in the error, e.g. `"config.json hidden_dimensions[0]"`.
+    /// - Throws: `SizeError` naming `what` (negative, overflowing, or more memory than the machine has).
+    public static func filled(_ value: Float, shape: [Int], checking what: String, requiresGradient: Bool = false) throws -> Tensor {
+        _ = try CheckedSize.floatElements(of: shape, of: what)
+        return filled(value, shape: shape, requiresGradient: requiresGradient)
     }
 
     /// A tensor of zeros.

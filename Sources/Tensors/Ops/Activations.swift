@@ -9,9 +9,9 @@ extension Tensor {
     /// The hyperbolic tangent.
     public func tanh() -> Tensor { elementwise(HyperbolicTangent.self) }
     /// SiLU (swish), `x · σ(x)`, as in Llama's MLP.
-    public func silu() -> Tensor { elementwise(SiLU.self) }
+    public func silu() -> Tensor { vectorElementwise(SiLU.self) }
     /// GELU with the tanh approximation used by GPT-2: `0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))`.
-    public func gelu() -> Tensor { elementwise(GELU.self) }
+    public func gelu() -> Tensor { vectorElementwise(GELU.self) }
     /// `e^x`.
     public func exp() -> Tensor { elementwise(Exponential.self) }
     /// The natural logarithm.
@@ -40,20 +40,43 @@ enum HyperbolicTangent: UnaryFunction {
     @inline(__always) static func derivative(x: Float, y: Float) -> Float { 1 - y * y }
 }
 
-enum SiLU: UnaryFunction {
-    @inline(__always) static func value(_ x: Float) -> Float { x * Logistic.value(x) }
-    @inline(__always) static func derivative(x: Float, y: Float) -> Float {
-        let s = Logistic.value(x)
+/// An elementwise function computed eight lanes at a time (with `VectorExponential`), with its
+/// derivative in terms of `x` alone.
+protocol VectorFunction {
+    static func value(_ x: SIMD8<Float>) -> SIMD8<Float>
+    static func derivative(_ x: SIMD8<Float>) -> SIMD8<Float>
+}
+
+extension Tensor {
+    /// `F` on every element, eight at a time; the backward multiplies by `F.derivative(x)`.
+    func vectorElementwise<F: VectorFunction>(_: F.Type) -> Tensor {
+        let output = Kernels.map8(scalars, F.value)
+        return Tensor.result(shape: shape, scalars: output, inputs: [self]) { [self] g in
+            [Tensor(validShape: shape, scalars: Kernels.zip8(g.scalars, scalars) { g, x in g * F.derivative(x) })]
+        }
+    }
+}
+
+/// `x σ(x)`; `d/dx = σ(x) (1 + x (1 − σ(x)))`.
+enum SiLU: VectorFunction {
+    @inline(__always) static func value(_ x: SIMD8<Float>) -> SIMD8<Float> { x * VectorExponential.logistic(x) }
+    @inline(__always) static func derivative(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let s = VectorExponential.logistic(x)
         return s * (1 + x * (1 - s))
     }
 }
 
-enum GELU: UnaryFunction {
+/// GELU-tanh, `0.5 x (1 + tanh(u))` with `u = c (x + 0.044715 x³)`, `c = √(2/π)`, computed as
+/// `x σ(2u)` (since `1 + tanh(u) = 2 σ(2u)`), which avoids the cancellation of `1 + tanh(u)` near −1.
+/// `d/dx = σ(2u) + x · 2 σ(2u)(1 − σ(2u)) · c (1 + 3 · 0.044715 x²)` (as `1 − tanh² u = 4 σ(2u)(1 − σ(2u))`).
+enum GELU: VectorFunction {
     static let c = Float((2 / Double.pi).squareRoot())
-    @inline(__always) static func value(_ x: Float) -> Float { 0.5 * x * (1 + Foundation.tanh(c * (x + 0.044715 * x * x * x))) }
-    @inline(__always) static func derivative(x: Float, y: Float) -> Float {
-        let t = Foundation.tanh(c * (x + 0.044715 * x * x * x))
-        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
+    static let cubic: Float = 0.044715
+    @inline(__always) static func doubledArgument(_ x: SIMD8<Float>) -> SIMD8<Float> { 2 * c * (x + cubic * x * x * x) }
+    @inline(__always) static func value(_ x: SIMD8<Float>) -> SIMD8<Float> { x * VectorExponential.logistic(doubledArgument(x)) }
+    @inline(__always) static func derivative(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let s = VectorExponential.logistic(doubledArgument(x))
+        return s + x * 2 * s * (1 - s) * c * (1 + 3 * cubic * x * x)
     }
 }
 

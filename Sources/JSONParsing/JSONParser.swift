@@ -1,63 +1,26 @@
-/// A JSON value as the safetensors header and index readers see it: objects keep their key order
-/// (and any repeated key, so the caller can reject it), numbers keep their literal text (so an
-/// integer field is read exactly, and `1e30` or `4.5` is rejected instead of rounded).
-enum JSONValue {
-    case object([(key: String, value: JSONValue)])
-    case array([JSONValue])
-    case string(String)
-    case number(String)
-    case bool(Bool)
-    case null
-
-    /// The value as an `Int` when it is an integer literal that fits (`"12"`, `"-3"`); `nil` for
-    /// fractions, exponents, out-of-range integers and non-numbers.
-    var integer: Int? {
-        if case let .number(text) = self { return Int(text) }
-        return nil
-    }
-
-    /// The value as a string when it is one.
-    var string: String? {
-        if case let .string(text) = self { return text }
-        return nil
-    }
-
-    /// A short rendering for error messages (long values are cut).
-    var summary: String {
-        let text: String
-        switch self {
-        case let .object(members): text = "{" + members.map { "\"\($0.key)\": \($0.value.summary)" }.joined(separator: ", ") + "}"
-        case let .array(elements): text = "[" + elements.map(\.summary).joined(separator: ", ") + "]"
-        case let .string(value): text = "\"\(value)\""
-        case let .number(value): text = value
-        case let .bool(value): text = value ? "true" : "false"
-        case .null: text = "null"
-        }
-        return text.count > 80 ? String(text.prefix(77)) + "..." : text
-    }
-}
-
-/// Why some bytes are not JSON, and at which byte offset.
-struct JSONSyntaxError: Error, Equatable, CustomStringConvertible {
-    var reason: String
-    var offset: Int
-    var description: String { "\(reason) at byte \(offset)" }
-}
-
-/// A strict RFC 8259 JSON parser over raw bytes, with a nesting limit so that hostile input
-/// (thousands of `[`) cannot exhaust the stack: the recursion depth is bounded by `maximumDepth`.
-struct JSONParser {
-    /// Deeper nesting is rejected. A safetensors header nests 3 deep, an index 2.
-    static let maximumDepth = 64
+/// A strict RFC 8259 JSON parser over raw bytes.
+///
+/// Strict: one value with only whitespace around it, no trailing commas, no leading zeros, strings
+/// valid UTF-8 with no raw control characters and no lone surrogates in `\u` escapes. Every failure is
+/// a `JSONSyntaxError` with the byte offset. Nesting deeper than `maximumDepth` containers is refused
+/// before the recursion can exhaust the stack, whatever the input.
+public struct JSONParser {
+    /// The default nesting limit: a safetensors header nests 3 deep, a `tokenizer.json` about 6.
+    public static let defaultMaximumDepth = 64
 
     private let bytes: UnsafeRawBufferPointer
+    private let maximumDepth: Int
     private var position = 0
 
-    private init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    private init(bytes: UnsafeRawBufferPointer, maximumDepth: Int) {
+        self.bytes = bytes
+        self.maximumDepth = maximumDepth
+    }
 
-    /// Parses one JSON value filling `bytes`, with only whitespace around it.
-    static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONSyntaxError) -> JSONValue {
-        var parser = JSONParser(bytes: bytes)
+    /// Parses the one JSON value filling `bytes` (whitespace allowed around it).
+    /// - Parameter maximumDepth: how many containers (`[`, `{`) may nest; deeper input is refused.
+    public static func parse(_ bytes: UnsafeRawBufferPointer, maximumDepth: Int = defaultMaximumDepth) throws(JSONSyntaxError) -> JSONValue {
+        var parser = JSONParser(bytes: bytes, maximumDepth: maximumDepth)
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
@@ -65,8 +28,14 @@ struct JSONParser {
         return value
     }
 
-    /// `parse` for callers in untyped-throwing closures.
-    static func parseUntyped(_ bytes: UnsafeRawBufferPointer) throws -> JSONValue { try parse(bytes) }
+    /// `parse` over an array of bytes.
+    public static func parse(_ bytes: [UInt8], maximumDepth: Int = defaultMaximumDepth) throws(JSONSyntaxError) -> JSONValue {
+        // withUnsafeBytes rethrows untyped errors; carry the typed one out through a Result.
+        let result: Result<JSONValue, JSONSyntaxError> = bytes.withUnsafeBytes { buffer in
+            do throws(JSONSyntaxError) { return .success(try parse(buffer, maximumDepth: maximumDepth)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
 
     private var current: UInt8? { position < bytes.count ? bytes[position] : nil }
 
@@ -81,6 +50,7 @@ struct JSONParser {
         position += 1
     }
 
+    /// `depth` is the number of containers enclosing the value.
     private mutating func parseValue(depth: Int) throws(JSONSyntaxError) -> JSONValue {
         guard let byte = current else { throw failure("unexpected end of input") }
         switch byte {
@@ -95,8 +65,12 @@ struct JSONParser {
         }
     }
 
+    private func checkDepth(_ depth: Int) throws(JSONSyntaxError) {
+        guard depth <= maximumDepth else { throw failure("nesting deeper than \(maximumDepth) levels") }
+    }
+
     private mutating func parseObject(depth: Int) throws(JSONSyntaxError) -> JSONValue {
-        guard depth <= JSONParser.maximumDepth else { throw failure("nesting deeper than \(JSONParser.maximumDepth) levels") }
+        try checkDepth(depth)
         position += 1
         var members: [(key: String, value: JSONValue)] = []
         skipWhitespace()
@@ -120,7 +94,7 @@ struct JSONParser {
     }
 
     private mutating func parseArray(depth: Int) throws(JSONSyntaxError) -> JSONValue {
-        guard depth <= JSONParser.maximumDepth else { throw failure("nesting deeper than \(JSONParser.maximumDepth) levels") }
+        try checkDepth(depth)
         position += 1
         var elements: [JSONValue] = []
         skipWhitespace()
@@ -138,43 +112,55 @@ struct JSONParser {
         }
     }
 
-    private mutating func parseLiteral(_ literal: String) throws(JSONSyntaxError) {
-        for expected in literal.utf8 {
-            guard current == expected else { throw failure("expected '\(literal)'") }
+    private mutating func parseLiteral(_ literal: StaticString) throws(JSONSyntaxError) {
+        let start = position
+        for index in 0..<literal.utf8CodeUnitCount {
+            guard current == literal.utf8Start[index] else {
+                position = start
+                throw failure("expected '\(literal)'")
+            }
             position += 1
         }
+    }
+
+    private static func isDigit(_ byte: UInt8?) -> Bool {
+        guard let byte else { return false }
+        return byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
     }
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, returned as its text.
     private mutating func parseNumber() throws(JSONSyntaxError) -> String {
         let start = position
-        func isDigit(_ byte: UInt8?) -> Bool { byte.map { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) } ?? false }
         if current == UInt8(ascii: "-") { position += 1 }
-        guard isDigit(current) else { throw failure("expected a digit") }
+        guard Self.isDigit(current) else { throw failure("expected a digit") }
         if current == UInt8(ascii: "0") {
             position += 1
         } else {
-            while isDigit(current) { position += 1 }
+            while Self.isDigit(current) { position += 1 }
         }
         if current == UInt8(ascii: ".") {
             position += 1
-            guard isDigit(current) else { throw failure("expected a digit after '.'") }
-            while isDigit(current) { position += 1 }
+            guard Self.isDigit(current) else { throw failure("expected a digit after '.'") }
+            while Self.isDigit(current) { position += 1 }
         }
         if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
             position += 1
             if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { position += 1 }
-            guard isDigit(current) else { throw failure("expected a digit in the exponent") }
-            while isDigit(current) { position += 1 }
+            guard Self.isDigit(current) else { throw failure("expected a digit in the exponent") }
+            while Self.isDigit(current) { position += 1 }
         }
         return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
     }
 
-    /// A string literal: escapes decoded (surrogate pairs joined), raw bytes required to be UTF-8.
+    /// A string literal starting at its opening quote: escapes decoded (surrogate pairs joined), raw
+    /// bytes required to be UTF-8 (a failure of that is reported at the opening quote).
     private mutating func parseString() throws(JSONSyntaxError) -> String {
         let start = position
         position += 1
-        var utf8: [UInt8] = []
+        // Fast path: most strings (vocabulary entries, names) have no escape; validate the slice in one go.
+        let contentStart = position
+        while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte >= 0x20 { position += 1 }
+        var utf8 = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[contentStart..<position]))
         while true {
             guard let byte = current else { throw failure("unterminated string") }
             switch byte {
@@ -208,9 +194,11 @@ struct JSONParser {
                     } else if (0xDC00..<0xE000).contains(scalar) {
                         throw failure("unpaired surrogate in \\u escape")
                     }
-                    // Every value left is a valid scalar: surrogates were joined or rejected above.
-                    utf8.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar)!)).utf8))
-                default: throw failure("invalid escape")
+                    guard let unicode = Unicode.Scalar(scalar) else { throw failure("invalid code point in \\u escape") }
+                    utf8.append(contentsOf: Array(String(Character(unicode)).utf8))
+                default:
+                    position -= 1
+                    throw failure("invalid escape")
                 }
             case 0x00..<0x20:
                 throw failure("control character in a string")
