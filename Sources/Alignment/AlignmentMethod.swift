@@ -33,10 +33,13 @@ public struct DASConfiguration: Codable, Sendable, Equatable {
     /// The annealed temperature of boundless and sigmoid-mask DAS, from `temperatureStart` to `temperatureEnd`.
     public var temperatureStart: Float
     public var temperatureEnd: Float
+    /// Early stopping on validation IIA (rotation method; needs validation data); `nil` trains every planned step.
+    public var earlyStopping: EarlyStopping?
 
     public init(site: String, variables: [String], subspaceSizes: [Int], method: AlignmentMethod = .rotation, rank: Int? = nil,
                 epochs: Int = 5, batchSize: Int = 64, learningRate: Float = 0.001, warmupFraction: Float = 0,
-                decaysLearningRate: Bool = true, seed: UInt64 = 0, temperatureStart: Float = 50, temperatureEnd: Float = 0.1) {
+                decaysLearningRate: Bool = true, seed: UInt64 = 0, temperatureStart: Float = 50, temperatureEnd: Float = 0.1,
+                earlyStopping: EarlyStopping? = nil) {
         self.site = site
         self.variables = variables
         self.subspaceSizes = subspaceSizes
@@ -50,5 +53,6 @@ public struct DASConfiguration: Codable, Sendable, Equatable {
         self.seed = seed
         self.temperatureStart = temperatureStart
         self.temperatureEnd = temperatureEnd
+        self.earlyStopping = earlyStopping
     }
 }

@@ -25,8 +25,14 @@ public final class DistributedAlignmentSearch {
     public let site: Site
     /// The intervention being learned.
     public let intervention: any Intervention
-    /// The mean training loss of each epoch.
+    /// The mean training loss of each epoch (the last one partial when early stopping ended it).
     public private(set) var epochLosses: [Float] = []
+    /// The validation checks of early stopping, in order (empty without it).
+    public private(set) var validationChecks: [ValidationCheck] = []
+    /// The check whose parameters training ended with (`nil` without early stopping).
+    public private(set) var restoredCheck: ValidationCheck?
+    /// The optimizer steps the last `train` call took (fewer than planned when it stopped early).
+    public private(set) var stepsTaken = 0
 
     /// Sets up DAS; the network is frozen.
     /// - Throws: `InterventionError` for an invalid or unknown site; `AlignmentError` when the
@@ -44,6 +50,9 @@ public final class DistributedAlignmentSearch {
         guard configuration.epochs >= 0, configuration.batchSize >= 1, configuration.learningRate > 0,
               (0..<1).contains(configuration.warmupFraction) else {
             throw AlignmentError.invalidConfiguration("epochs must be ≥ 0, batch size ≥ 1, learning rate > 0 and warm-up fraction in [0, 1)")
+        }
+        if let stopping = configuration.earlyStopping, stopping.every < 1 || stopping.patience < 1 {
+            throw AlignmentError.invalidConfiguration("early stopping needs a check every ≥ 1 steps and a patience ≥ 1, got every \(stopping.every), patience \(stopping.patience)")
         }
         network.setTrainable(false)
         self.network = network
@@ -90,7 +99,7 @@ public final class DistributedAlignmentSearch {
             var attempt = configuration
             attempt.seed = configuration.seed &+ UInt64(restart)
             let search = try DistributedAlignmentSearch(network: network, configuration: attempt)
-            try search.train(on: data, progress: progress)
+            try search.train(on: data, validation: validation, progress: progress)
             // Without validation data every run scores 0 and the loss decides.
             let score = try validation.map { try search.interchangeInterventionAccuracy(on: $0) } ?? 0
             if best == nil || score > best!.score || (score == best!.score && search.finalLoss < best!.loss) {
@@ -107,9 +116,15 @@ public final class DistributedAlignmentSearch {
 
     /// Trains on `data` for the configured epochs, in seeded random minibatches, with Adam, a linear
     /// warm-up and (unless turned off) a linear decay. Does nothing for the neuron method, which learns nothing.
+    ///
+    /// With `configuration.earlyStopping` and `validation` both given (and the rotation method), it
+    /// scores validation IIA every `every` steps and at the last step, stops after `patience` checks
+    /// without a better one, and ends with the best check's parameters restored (`validationChecks`,
+    /// `restoredCheck`). The schedule stays the one planned for the full run, so a run that does not
+    /// stop is exactly the run without early stopping.
     /// - Throws: `AlignmentError.diverged` naming the site and step when the loss is not finite;
     ///   `AlignmentError.featureWidthMismatch` for data of another width than the network's input.
-    public func train(on data: AlignmentDataset, progress: ((TrainingProgress) -> Void)? = nil) throws {
+    public func train(on data: AlignmentDataset, validation: AlignmentDataset? = nil, progress: ((TrainingProgress) -> Void)? = nil) throws {
         // The parameters that train (a frozen part of the intervention, e.g. a fixed mask, stays out).
         let parameters = intervention.trainableParameters().map(\.tensor)
         let totalSteps = stepCount(forExamples: data.count)
@@ -122,7 +137,17 @@ public final class DistributedAlignmentSearch {
                                  : .linearWarmup(steps: warmup))
         var generator = SeededGenerator(seed: configuration.seed &+ 0x5EED)
         var step = 0
-        for epoch in 0..<configuration.epochs {
+        // Early stopping: the validation representations are computed once, like the training ones.
+        var tracker: EarlyStoppingTracker?
+        var validationCache: SiteRepresentations?
+        if let rule = configuration.earlyStopping, let validation, validation.count > 0, configuration.method == .rotation {
+            tracker = EarlyStoppingTracker(rule)
+            validationCache = try SiteRepresentations(network: network, site: site, data: validation)
+        }
+        validationChecks = []
+        restoredCheck = nil
+        defer { stepsTaken = step }
+        training: for epoch in 0..<configuration.epochs {
             let order = generator.permutation(of: 0..<data.count)
             var total: Float = 0, batches = 0
             for start in stride(from: 0, to: order.count, by: configuration.batchSize) {
@@ -138,8 +163,20 @@ public final class DistributedAlignmentSearch {
                 batches += 1
                 step += 1
                 progress?(TrainingProgress(step: step, totalSteps: totalSteps, epoch: epoch, loss: loss.scalar))
+                if let cache = validationCache, tracker!.isDue(step: step, of: totalSteps) {
+                    let iia = try Self.accuracy(of: intervention, cache: cache, labels: validation!.labels)
+                    if tracker!.record(step: step, iia: iia, parameters: parameters) {
+                        epochLosses.append(total / Float(max(batches, 1)))
+                        break training
+                    }
+                }
             }
             epochLosses.append(total / Float(max(batches, 1)))
+        }
+        if let tracker {
+            tracker.restoreBest(into: parameters)
+            validationChecks = tracker.checks
+            restoredCheck = tracker.best?.check
         }
     }
 
@@ -154,17 +191,22 @@ public final class DistributedAlignmentSearch {
         of intervention: any Intervention, network: MultilayerPerceptron, site: Site, on data: AlignmentDataset
     ) throws -> Double {
         guard data.count > 0 else { return 0 }
-        let cache = try SiteRepresentations(network: network, site: site, data: data)
+        return try accuracy(of: intervention, cache: SiteRepresentations(network: network, site: site, data: data), labels: data.labels)
+    }
+
+    /// The IIA of `intervention` on cached site representations whose counterfactual labels are `labels`.
+    private static func accuracy(of intervention: any Intervention, cache: SiteRepresentations, labels: [Int]) throws -> Double {
+        guard !labels.isEmpty else { return 0 }
         // No tape: nothing is recorded or kept for a backward pass, and the parameters stay as they are.
         return try Tensor.withoutGradients {
             var correct = 0
             let chunk = 16_384
-            for start in stride(from: 0, to: data.count, by: chunk) {
-                let rows = Array(start..<min(start + chunk, data.count))
+            for start in stride(from: 0, to: labels.count, by: chunk) {
+                let rows = Array(start..<min(start + chunk, labels.count))
                 let predictions = try cache.interveneLogits(rows: rows, with: intervention).argmaxRows()
-                correct += zip(predictions, rows).filter { $0 == data.labels[$1] }.count
+                correct += zip(predictions, rows).filter { $0 == labels[$1] }.count
             }
-            return Double(correct) / Double(data.count)
+            return Double(correct) / Double(labels.count)
         }
     }
 

@@ -38,6 +38,22 @@ public struct MLPConfiguration: Codable, Equatable, Hashable, Sendable {
         self.activation = activation
     }
 
+    /// Reads and validates the bytes of a `config.json`; `file` names it in errors.
+    /// - Throws: `NetworkError.invalidConfiguration` naming `file` and the field (JSON errors included).
+    public init(json data: Data, file: String) throws {
+        do {
+            self = try JSONDecoder().decode(MLPConfiguration.self, from: data)
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw NetworkError.invalidConfiguration(file: file, field: key.stringValue, reason: "missing")
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context) {
+            throw NetworkError.invalidConfiguration(file: file, field: context.codingPath.map(\.stringValue).joined(separator: "."),
+                                                    reason: context.debugDescription)
+        } catch {
+            throw NetworkError.invalidConfiguration(file: file, field: "(file)", reason: error.localizedDescription)
+        }
+        try validate(file: file)
+    }
+
     /// Checks that every size is positive and the format and version are this code's.
     /// - Throws: `NetworkError.invalidConfiguration` naming the file and field.
     public func validate(file: String) throws {

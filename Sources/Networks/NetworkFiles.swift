@@ -31,18 +31,11 @@ extension MultilayerPerceptron {
     ///   infinite weight.
     public static func load(from directory: URL) throws -> MultilayerPerceptron {
         let configurationURL = directory.appendingPathComponent(configurationFileName)
-        let configuration: MLPConfiguration
-        do {
-            configuration = try JSONDecoder().decode(MLPConfiguration.self, from: Data(contentsOf: configurationURL))
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw NetworkError.invalidConfiguration(file: configurationURL.path, field: key.stringValue, reason: "missing")
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context) {
-            throw NetworkError.invalidConfiguration(file: configurationURL.path, field: context.codingPath.map(\.stringValue).joined(separator: "."),
-                                                    reason: context.debugDescription)
-        } catch {
+        let data: Data
+        do { data = try Data(contentsOf: configurationURL) } catch {
             throw NetworkError.invalidConfiguration(file: configurationURL.path, field: "(file)", reason: error.localizedDescription)
         }
-        try configuration.validate(file: configurationURL.path)
+        let configuration = try MLPConfiguration(json: data, file: configurationURL.path)
         let weightsURL = directory.appendingPathComponent(weightsFileName)
         let archive = try SafetensorsArchive(contentsOf: weightsURL)
         /// A tensor of the expected shape whose every element is finite: a NaN or an infinity (a diverged

@@ -21,6 +21,7 @@ public struct ReFTTrainingOptions: Sendable, Equatable, Codable {
     /// The id placed in padding (masked out of the loss).
     public var padToken: Int
 
+    /// Settings; by default batches of 8, 10% warm-up, no weight decay, seed 0, padding id 0.
     public init(epochs: Int, batchSize: Int = 8, learningRate: Float, warmupRatio: Float = 0.1, weightDecay: Float = 0,
                 seed: UInt64 = 0, padToken: Int = 0) {
         (self.epochs, self.batchSize, self.learningRate, self.warmupRatio) = (epochs, batchSize, learningRate, warmupRatio)

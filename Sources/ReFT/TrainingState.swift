@@ -24,8 +24,9 @@ struct TrainingStateDescription: Codable {
 }
 
 extension ReFTTrainer {
-    /// The training state's file names in the adapter folder.
+    /// The training state's description file in the adapter folder.
     public static var stateFileName: String { "training-state.json" }
+    /// The training state's moments file in the adapter folder.
     public static var momentsFileName: String { "training-state.safetensors" }
     static var stateSchema: String { "interchange.reft.training-state" }
 

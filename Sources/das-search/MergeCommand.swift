@@ -24,9 +24,10 @@ struct MergeCommand: ParsableCommand {
     var svg: String?
 
     func run() throws {
+        let jsonURL = URL(fileURLWithPath: json), svgURL = svg.map { URL(fileURLWithPath: $0) }
+        try OutputFiles.prepare([jsonURL] + (svgURL.map { [$0] } ?? []))
         let merged = try SearchReport.merged(reports.map { try SearchReport(contentsOf: URL(fileURLWithPath: $0)) })
-        try merged.write(to: URL(fileURLWithPath: json))
-        if let svg { try SearchPlots.heatmaps(merged).write(to: URL(fileURLWithPath: svg)) }
+        try OutputFiles.write((svgURL.map { [($0, Data(SearchPlots.heatmaps(merged).rendered.utf8))] } ?? []) + [(jsonURL, try merged.encoded())])
         print(merged.summary)
     }
 }

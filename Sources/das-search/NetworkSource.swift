@@ -20,11 +20,21 @@ enum NetworkSource {
             return (network, .init(origin: "loaded", path: modelPath, configuration: found, testAccuracy: nil))
         }
         let directory = cacheDirectory.appendingPathComponent("networks/\(searchTask.name)-\(expected.digest)-seed\(seed)")
-        if let network = try? MultilayerPerceptron.load(from: directory), network.configuration == expected,
-           let accuracy = (try? SafetensorsArchive(contentsOf: directory.appendingPathComponent(MultilayerPerceptron.weightsFileName)))?
-               .metadata["test_accuracy"].flatMap(Double.init) {
-            log("Reusing the network trained before: \(directory.path)")
-            return (network, .init(origin: "trained", path: nil, configuration: expected, testAccuracy: accuracy))
+        if FileManager.default.fileExists(atPath: directory.path) {
+            // A cache is a convenience, never trusted: one that fails to load (a truncated file, or non-finite
+            // weights, which the loader refuses), has another shape or lacks its accuracy is trained again.
+            do {
+                let network = try MultilayerPerceptron.load(from: directory)
+                let accuracy = try SafetensorsArchive(contentsOf: directory.appendingPathComponent(MultilayerPerceptron.weightsFileName))
+                    .metadata["test_accuracy"].flatMap(Double.init)
+                if network.configuration == expected, let accuracy, accuracy.isFinite {
+                    log("Reusing the network trained before: \(directory.path)")
+                    return (network, .init(origin: "trained", path: nil, configuration: expected, testAccuracy: accuracy))
+                }
+                log("The cached network in \(directory.path) does not match this task or lacks its test accuracy; training it again.")
+            } catch {
+                log("The cached network in \(directory.path) cannot be used (\(error)); training it again.")
+            }
         }
         log("Training the \(searchTask.name) network (seed \(seed)); it is cached in \(directory.path) for later runs…")
         let network = try MultilayerPerceptron(expected, seed: seed)

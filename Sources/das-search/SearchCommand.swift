@@ -22,43 +22,43 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "A saved network directory (config.json + model.safetensors); without it one is trained, or reused from --out when the same one was trained before.")
     var model: String?
 
-    @Option(help: "Hidden layers to search, as `all` or a list such as `0,2`.")
+    @Option(parsing: .unconditional, help: "Hidden layers to search, as `all` or a list such as `0,2`.")
     var layers = "all"
 
-    @Option(help: "Subspace sizes per variable, e.g. `1,2,4,8` (default: the task's). For boundless DAS the initial interval; for sigmoid-mask the rotation's rank.")
+    @Option(parsing: .unconditional, help: "Subspace sizes per variable, e.g. `1,2,4,8` (default: the task's). For boundless DAS the initial interval; for sigmoid-mask the rotation's rank.")
     var dims: String?
 
     @Option(help: "rotation (DAS), boundless, sigmoid-mask, or neurons (the identity basis, nothing learned). Boundless and sigmoid-mask align each variable on its own.")
     var method = "rotation"
 
-    @Option(help: "DAS training epochs per cell.")
+    @Option(parsing: .unconditional, help: "DAS training epochs per cell.")
     var epochs = 5
 
-    @Option(help: "DAS minibatch size.")
+    @Option(parsing: .unconditional, help: "DAS minibatch size.")
     var batchSize = 64
 
-    @Option(help: "Adam learning rate for DAS (decays linearly to 0).")
+    @Option(parsing: .unconditional, help: "Adam learning rate for DAS (decays linearly to 0).")
     var lr: Float = 0.01
 
-    @Option(help: "DAS seeds (rotation initialization and example order): a list such as `0,1,2,3,4`, or a count such as `5` (seeds 0..4). Each cell runs once per seed and reports the median with a 95% bootstrap interval; one seed (the default, --seed) reports a binomial interval.")
+    @Option(parsing: .unconditional, help: "DAS seeds (rotation initialization and example order): a list such as `0,1,2,3,4`, or a count such as `5` (seeds 0..4). Each cell runs once per seed and reports the median with a 95% bootstrap interval; one seed (the default, --seed) reports a binomial interval.")
     var seeds: String?
 
-    @Option(help: "DAS runs per seed and cell; the one with the best validation IIA is kept.")
+    @Option(parsing: .unconditional, help: "DAS runs per seed and cell; the one with the best validation IIA is kept.")
     var restarts = 1
 
-    @Option(help: "Counterfactual training examples per intervention set (e.g. per WX, YZ, WX+YZ).")
+    @Option(parsing: .unconditional, help: "Counterfactual training examples per intervention set (e.g. per WX, YZ, WX+YZ).")
     var trainSize = 2000
 
-    @Option(help: "Validation counterfactuals per intervention set: the best cell and restart are chosen on these, never on the test set.")
+    @Option(parsing: .unconditional, help: "Validation counterfactuals per intervention set: the best cell and restart are chosen on these, never on the test set.")
     var validationSize = 500
 
-    @Option(help: "Seed of the validation data (default: --seed); validation, training and test examples are drawn from different seeds, and their overlap is reported.")
+    @Option(parsing: .unconditional, help: "Seed of the validation data (default: --seed); validation, training and test examples are drawn from different seeds, and their overlap is reported.")
     var validationSeed: UInt64?
 
-    @Option(help: "Held-out test counterfactual examples per intervention set, scored once for each run.")
+    @Option(parsing: .unconditional, help: "Held-out test counterfactual examples per intervention set, scored once for each run.")
     var testSize = 1000
 
-    @Option(help: "Seed of everything random: network, data, rotations, order. Printed in every report.")
+    @Option(parsing: .unconditional, help: "Seed of everything random: network, data, rotations, order. Printed in every report.")
     var seed: UInt64 = 0
 
     @Option(help: "Output folder: the report, plots, and the cache of trained networks.")
@@ -70,7 +70,7 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Where to write the IIA heatmap (default: <out>/heatmap.svg); the best cell's training curve goes beside it.")
     var svg: String?
 
-    @Option(help: "Run only slice k of n of the grid, as `k/n` (1 ≤ k ≤ n); merge the reports with `das-search merge`.")
+    @Option(parsing: .unconditional, help: "Run only slice k of n of the grid, as `k/n` (1 ≤ k ≤ n); merge the reports with `das-search merge`.")
     var shard: String?
 
     @Option(help: "Also write each cell's training, validation and test counterfactuals to this folder, as the safetensors files scripts/pyvene_das_iia.py reads (to run pyvene on the same network and data).")
@@ -86,13 +86,24 @@ struct SearchCommand: ParsableCommand {
         guard AlignmentMethod(rawValue: method) != nil else {
             throw ValidationError("unknown method '\(method)'; choose one of \(AlignmentMethod.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard epochs >= 1, batchSize >= 1, lr > 0, trainSize >= 1, testSize >= 1, validationSize >= 1, restarts >= 1 else {
-            throw ValidationError("--epochs, --batch-size, --train-size, --validation-size, --test-size and --restarts must be at least 1, and --lr positive")
+        for (flag, value) in [("--epochs", epochs), ("--batch-size", batchSize), ("--train-size", trainSize),
+                              ("--validation-size", validationSize), ("--test-size", testSize), ("--restarts", restarts)] where value < 1 {
+            throw ValidationError("\(flag) must be at least 1, not \(value)")
         }
+        guard lr.isFinite, lr > 0 else { throw ValidationError("--lr must be a positive finite number, not \(lr)") }
         _ = try parsedSeeds()
         _ = try parsedLayers()
         _ = try parsedDims()
         _ = try parsedShard()
+        let searchTask = try SearchTask.named(task)
+        do {
+            _ = try SearchSizes(dims: parsedDims() ?? searchTask.defaultSizes,
+                                variableCount: alignsVariablesAlone(AlignmentMethod(rawValue: method)!) ? 1 : searchTask.variables.count,
+                                setCount: searchTask.interventionSets.count, featureCount: searchTask.task.encoding.featureCount,
+                                epochs: epochs, batchSize: batchSize, trainSize: trainSize, validationSize: validationSize, testSize: testSize)
+        } catch let error as SizeError {
+            throw ValidationError(error.description)
+        }
     }
 
     func parsedLayers() throws -> [Int]? {
@@ -109,7 +120,13 @@ struct SearchCommand: ParsableCommand {
     static func integers(_ text: String, atLeast minimum: Int, or message: String) throws -> [Int] {
         let values = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !values.isEmpty, values.allSatisfy({ ($0 ?? minimum - 1) >= minimum }) else { throw ValidationError(message) }
-        return values.map { $0! }
+        let integers = values.map { $0! }
+        // A repeated layer or size would run the same cells twice and report them twice: refused, not merged,
+        // so a typo in a list is seen rather than silently dropped.
+        if let repeated = integers.enumerated().first(where: { integers[..<$0.offset].contains($0.element) })?.element {
+            throw ValidationError(message + " (\(repeated) is listed twice)")
+        }
+        return integers
     }
 
     /// The DAS seeds: `--seeds` as a list (`0,1,2`) or a count (`5` is 0..4); `[--seed]` without it.
@@ -127,10 +144,14 @@ struct SearchCommand: ParsableCommand {
 
     func parsedShard() throws -> (index: Int, count: Int) {
         guard let shard else { return (1, 1) }
-        let parts = shard.split(separator: "/").map { Int($0) }
-        guard parts.count == 2, let index = parts[0], let count = parts[1], count >= 1, (1...count).contains(index) else {
-            throw ValidationError("--shard must be k/n with 1 ≤ k ≤ n, not '\(shard)'")
-        }
+        guard let parsed = Self.shard(parsing: shard) else { throw ValidationError("--shard must be k/n with 1 ≤ k ≤ n, not '\(shard)'") }
+        return parsed
+    }
+
+    /// `k/n` as (k, n) when it is exactly two integers with 1 ≤ k ≤ n; `1//2`, `/1/1` and `2/1` are nil.
+    static func shard(parsing text: String) -> (index: Int, count: Int)? {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map { Int($0) }
+        guard parts.count == 2, let index = parts[0], let count = parts[1], count >= 1, (1...count).contains(index) else { return nil }
         return (index, count)
     }
 
@@ -140,7 +161,13 @@ struct SearchCommand: ParsableCommand {
         let searchTask = try SearchTask.named(task)
         let method = AlignmentMethod(rawValue: method)!
         let outputDirectory = URL(fileURLWithPath: out)
-        try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+        // Every output path is checked, its folder created, before any work: a typo costs nothing.
+        let jsonURL = json.map { URL(fileURLWithPath: $0) } ?? outputDirectory.appendingPathComponent("report.json")
+        let svgURL = svg.map { URL(fileURLWithPath: $0) } ?? outputDirectory.appendingPathComponent("heatmap.svg")
+        let curveURL = svgURL.deletingPathExtension().appendingPathExtension("training-curve.svg")
+        try OutputFiles.prepareFolder(outputDirectory, for: "--out \(outputDirectory.path)")
+        try OutputFiles.prepare([jsonURL, svgURL, curveURL])
+        if let exportData { try OutputFiles.prepareFolder(URL(fileURLWithPath: exportData), for: "--export-data \(exportData)") }
 
         let (network, networkSummary) = try NetworkSource.network(for: searchTask, modelPath: model, seed: seed, cacheDirectory: outputDirectory,
                                                                    log: quiet ? { _ in } : { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
@@ -155,6 +182,7 @@ struct SearchCommand: ParsableCommand {
         let variablesPerRun = method == .boundless || method == .sigmoidMask ? 1 : searchTask.variables.count
         for site in sites {
             let width = try network.width(of: Site(parsing: site))
+            // `validate()` checked that size × variables fits in an Int.
             if let size = sizes.first(where: { $0 * variablesPerRun > width }) {
                 throw UsageError("size \(size) does not fit \(site): \(variablesPerRun) variable\(variablesPerRun == 1 ? "" : "s") x \(size) > its width \(width); valid sizes are 1...\(width / variablesPerRun)")
             }
@@ -172,7 +200,6 @@ struct SearchCommand: ParsableCommand {
             validationSeed: validationSeed ?? seed, dasSeeds: try parsedSeeds(), restarts: restarts)
         if let exportData {
             let folder = URL(fileURLWithPath: exportData)
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             for cell in cells where !alignsVariablesAlone(method) {
                 let sizes = searchTask.variables.map { _ in cell.subspaceSize }
                 func write(_ dataset: AlignmentDataset, _ split: String) throws {
@@ -203,12 +230,13 @@ struct SearchCommand: ParsableCommand {
                                   mergedInputs: try MergedInputs.report(network: network, task: searchTask.task, sites: sites),
                                   cells: reports, timings: .init(totalSeconds: 0, networkSeconds: networkSeconds, cellSeconds: cellSeconds))
         report.timings.totalSeconds = (clock.now - started).seconds
-        let jsonURL = json.map { URL(fileURLWithPath: $0) } ?? outputDirectory.appendingPathComponent("report.json")
-        try report.write(to: jsonURL)
-        let svgURL = svg.map { URL(fileURLWithPath: $0) } ?? outputDirectory.appendingPathComponent("heatmap.svg")
-        try SearchPlots.heatmaps(report).write(to: svgURL)
-        let curveURL = svgURL.deletingPathExtension().appendingPathExtension("training-curve.svg")
-        if let curve = SearchPlots.trainingCurve(report) { try curve.write(to: curveURL) }
+        // The plots first and the report last, all or none (see `OutputFiles`). A run without a training
+        // curve removes an older one, so the set on disk is this run's.
+        let curve = SearchPlots.trainingCurve(report)
+        if curve == nil { try? FileManager.default.removeItem(at: curveURL) }
+        try OutputFiles.write([(svgURL, Data(SearchPlots.heatmaps(report).rendered.utf8))]
+                              + (curve.map { [(curveURL, Data($0.rendered.utf8))] } ?? [])
+                              + [(jsonURL, try report.encoded())])
         if !quiet {
             print(report.summary)
             print("\nReport: \(jsonURL.path)\nHeatmap: \(svgURL.path)\(report.best == nil ? "" : "\nTraining curve of the best cell: \(curveURL.path)")")

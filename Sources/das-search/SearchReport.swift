@@ -197,24 +197,42 @@ struct SearchReport: Codable, Equatable {
         return best
     }
 
-    /// Writes the report as pretty-printed JSON with sorted keys, atomically.
-    func write(to url: URL) throws {
+    /// The report as pretty-printed JSON with sorted keys.
+    func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try encoder.encode(self).write(to: url, options: .atomic)
+        // Non-finite numbers (a diverged loss) are written as strings rather than failing the whole report.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return try encoder.encode(self)
     }
 
     /// Reads a report, checking its schema and version.
     /// - Throws: `RuntimeError` naming the file when it is unreadable or not a current-version das-search report.
     init(contentsOf url: URL) throws {
+        let data: Data
         do {
-            self = try JSONDecoder().decode(SearchReport.self, from: Data(contentsOf: url))
+            data = try Data(contentsOf: url)
         } catch {
-            throw RuntimeError("\(url.path) is not a readable das-search report: \(error.localizedDescription)")
+            throw RuntimeError("cannot read the report \(url.path): \(FileMessages.reason(error))")
+        }
+        try self.init(data: data, path: url.path)
+    }
+
+    /// Parses a report from `data` (read from `path`), checking its schema, version and shard.
+    /// - Throws: `RuntimeError` naming `path` and what is wrong; never traps, whatever the bytes.
+    init(data: Data, path: String) throws {
+        do {
+            let decoder = JSONDecoder()
+            decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+            self = try decoder.decode(SearchReport.self, from: data)
+        } catch {
+            throw RuntimeError("\(path) is not a readable das-search report: \(FileMessages.reason(error))")
         }
         guard schema == SearchReport.currentSchema, version == SearchReport.currentVersion else {
-            throw RuntimeError("\(url.path) has schema \(schema) version \(version); this das-search reads \(SearchReport.currentSchema) version \(SearchReport.currentVersion)")
+            throw RuntimeError("\(path) has schema \(schema) version \(version); this das-search reads \(SearchReport.currentSchema) version \(SearchReport.currentVersion)")
+        }
+        guard shard.count >= 1, shard.index >= 1, shard.index <= shard.count else {
+            throw RuntimeError("\(path): shard \(shard.index) of \(shard.count) is not a shard; it must be k of n with 1 ≤ k ≤ n")
         }
     }
 
@@ -226,9 +244,28 @@ struct SearchReport: Codable, Equatable {
             || report.splits != first.splits || report.changedFractions != first.changedFractions || report.overlap != first.overlap {
             throw UsageError("the reports come from different searches (their configurations or networks differ)")
         }
+        // Each report's shard was checked to be k of n with 1 ≤ k ≤ n when it was read; n must also be the number
+        // of reports given, which bounds it before a range of n shards is made.
         let indices = reports.map(\.shard.index).sorted()
-        guard reports.allSatisfy({ $0.shard.count == first.shard.count }), indices == Array(1...first.shard.count) else {
+        guard reports.allSatisfy({ $0.shard.count == first.shard.count }), first.shard.count == reports.count,
+              indices == Array(1...reports.count) else {
             throw UsageError("merge needs each of the \(first.shard.count) shards exactly once; got shards \(indices.map(String.init).joined(separator: ", "))")
+        }
+        // The grid the search ran (site by site, sizes ascending, as `AlignmentGrid`): each shard must hold
+        // exactly its slice of it, every cell once.
+        let grid = first.configuration.layers.flatMap { site in first.configuration.dims.sorted().map { AlignmentGrid.Cell(site: site, subspaceSize: $0) } }
+        for report in reports {
+            let slice = grid.enumerated().filter { $0.offset % report.shard.count == report.shard.index - 1 }.map(\.element)
+            let held = report.cells.map { AlignmentGrid.Cell(site: $0.site, subspaceSize: $0.subspaceSize) }
+            if let stray = held.first(where: { !slice.contains($0) }) {
+                throw UsageError("shard \(report.shard.index)/\(report.shard.count) holds the cell \(stray.site) size \(stray.subspaceSize), which is not in its slice of the search")
+            }
+            if let repeated = held.enumerated().first(where: { held[..<$0.offset].contains($0.element) })?.element {
+                throw UsageError("shard \(report.shard.index)/\(report.shard.count) holds the cell \(repeated.site) size \(repeated.subspaceSize) twice")
+            }
+            if held.count != slice.count {
+                throw UsageError("shard \(report.shard.index)/\(report.shard.count) holds \(held.count) of the \(slice.count) cells of its slice")
+            }
         }
         let order = { (cell: Cell) in
             (first.configuration.layers.firstIndex(of: cell.site) ?? 0, first.configuration.dims.firstIndex(of: cell.subspaceSize) ?? 0)

@@ -70,6 +70,11 @@ struct RefusalTests {
         (#"{"model":{"type":"BPE","vocab":{"a":0,"b":1,"ab":2},"merges":[["a"]]}}"#, "model.merges[0]"),
         (#"{"model":{"type":"BPE","vocab":{"a":-1},"merges":[]}}"#, "model.vocab.a"),
         (#"{"model":{"type":"BPE","vocab":{"a":0.5},"merges":[]}}"#, "model.vocab.a"),
+        (#"{"model":{"type":"BPE","vocab":{"a":1.0},"merges":[]}}"#, "found 1.0"),  // ids are integers, read exactly
+        (#"{"model":{"type":"BPE","vocab":{"a":1e2},"merges":[]}}"#, "found 1e2"),
+        (#"{"model":{"type":"BPE","vocab":{"a":18446744073709551616},"merges":[]}}"#, "model.vocab.a"),
+        (#"{"model":{"type":"BPE","vocab":{"a":0},"merges":[01]}}"#, "byte 50"),  // a leading zero is not JSON
+        ("{\"a\":" + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "}", "nesting deeper than 64 levels"),
         (#"{"model":{"type":"BPE","vocab":{"a":99999999},"merges":[]}}"#, "model.vocab.a"),
         (#"{"model":{"type":"BPE","vocab":{"a":"0"},"merges":[]}}"#, "model.vocab.a"),
         (#"{"model":{"type":"BPE","vocab":{"a":0,"b":0},"merges":[]}}"#, "id 0"),
