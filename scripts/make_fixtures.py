@@ -12,6 +12,7 @@ differ). Deterministic: fixed seeds, one torch thread, so running it twice write
   models      Tests/Fixtures/models/<name>/ from scripts/fixtures/transformer_fixtures.py: gpt2, llama-gqa, qwen2-bias,
               llama-sharded, llama-bf16 (config.json, weights, tokenizer.json, reference.safetensors)
   tokenizers  Tests/Fixtures/tokenizers/ from scripts/fixtures/tokenizer_fixtures.py
+  pyreft      Tests/Fixtures/reft/pyreft/ from scripts/fixtures/pyreft_fixtures.py (pyreft adapters on the models)
 
 Each part is built in a temporary sibling directory and renamed into place only when all of it succeeded, so a failed
 run leaves the previous fixtures untouched. Prints one JSON line per model with what it checked and measured.
@@ -111,19 +112,29 @@ def make_tokenizers() -> None:
     replace_directory(REPO / "Tests" / "Fixtures" / "tokenizers", build)
 
 
+def make_pyreft() -> None:
+    from fixtures import pyreft_fixtures
+
+    # Built on Tests/Fixtures/models (so after the models); swaps its own directory into place when complete.
+    for summary in pyreft_fixtures.main(REPO):
+        print(json.dumps(summary), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", choices=["models", "tokenizers"], action="append",
+    parser.add_argument("--only", choices=["models", "tokenizers", "pyreft"], action="append",
                         help="write only this part (repeatable; default: all)")
     parser.add_argument("--any-version", action="store_true", help="run with library versions other than the pins")
     args = parser.parse_args()
     if not args.any_version:
         check_versions()
-    parts = args.only or ["tokenizers", "models"]
+    parts = args.only or ["tokenizers", "models", "pyreft"]
     if "tokenizers" in parts:
         make_tokenizers()
     if "models" in parts:
         make_models()
+    if "pyreft" in parts:
+        make_pyreft()
 
 
 if __name__ == "__main__":

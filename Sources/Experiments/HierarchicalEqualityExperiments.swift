@@ -64,9 +64,10 @@ public enum HierarchicalEquality {
     }
 
     /// The DAS configuration at `site`: a full 16 x 16 rotation with `WX` on 0..7 and `YZ` on 8..15.
-    public static func configuration(site: String, epochs: Int, batchSize: Int, learningRate: Float, seed: UInt64) -> DASConfiguration {
+    public static func configuration(site: String, epochs: Int, batchSize: Int, learningRate: Float, seed: UInt64,
+                                     earlyStopping: EarlyStopping? = nil) -> DASConfiguration {
         DASConfiguration(site: site, variables: variables, subspaceSizes: subspaceSizes, epochs: epochs, batchSize: batchSize,
-                         learningRate: learningRate, seed: seed)
+                         learningRate: learningRate, seed: seed, earlyStopping: earlyStopping)
     }
 
     /// Counterfactual data intervening on `WX`, on `YZ`, and on both: training, validation and test splits.
@@ -85,23 +86,46 @@ public enum HierarchicalEquality {
 }
 
 extension HierarchicalEquality {
-    /// How the trained networks are made: the architecture and the training run.
+    /// How the trained networks are made: the objects of the task, the architecture and the training run.
     public struct NetworkRecipe: Sendable, Equatable {
+        /// The recipe's name in tables and output.
+        public var name: String
+        /// How many objects the task draws from, each a fixed random vector in [−1, 1]⁴. With 100 the
+        /// network sees every object thousands of times; with a million nearly every object in an
+        /// example is new, so the objects act as continuous random vectors and equality must be
+        /// computed rather than remembered.
+        public var objectCount: Int
         public var hiddenDimensions: [Int]
         public var trainingExamples: Int
         public var epochs: Int
         public var batchSize: Int
         public var learningRate: Float
 
-        /// A 3-layer ReLU MLP of width 16 (input 16: four 4-dimensional objects), as in the DAS papers.
-        public static let standard = NetworkRecipe(hiddenDimensions: [16, 16, 16], trainingExamples: 100_000, epochs: 10, batchSize: 64, learningRate: 0.001)
+        /// A 3-layer ReLU MLP of width 16 (input 16: four 4-dimensional objects), as in the DAS papers,
+        /// trained on 100,000 examples over 100 objects.
+        public static let standard = NetworkRecipe(name: "standard", objectCount: 100, hiddenDimensions: [16, 16, 16], trainingExamples: 100_000,
+                                                   epochs: 10, batchSize: 64, learningRate: 0.001)
 
-        public init(hiddenDimensions: [Int], trainingExamples: Int, epochs: Int, batchSize: Int, learningRate: Float) {
+        /// The recipe of pyvene's DAS tutorial for the networks: the same MLP trained on continuous
+        /// random object vectors (a million objects, so nearly every object is fresh) with a larger
+        /// training set, 2²⁰ = 1,048,576 examples, 3 epochs of batch 1024, Adam at lr 0.001.
+        public static let pyveneTutorial = NetworkRecipe(name: "pyvene tutorial", objectCount: 1_000_000, hiddenDimensions: [16, 16, 16],
+                                                         trainingExamples: 1_048_576, epochs: 3, batchSize: 1024, learningRate: 0.001)
+
+        public init(name: String, objectCount: Int, hiddenDimensions: [Int], trainingExamples: Int, epochs: Int, batchSize: Int, learningRate: Float) {
+            self.name = name
+            self.objectCount = objectCount
             self.hiddenDimensions = hiddenDimensions
             self.trainingExamples = trainingExamples
             self.epochs = epochs
             self.batchSize = batchSize
             self.learningRate = learningRate
+        }
+
+        /// Hierarchical equality over this recipe's objects (embedding seed 0), for training the
+        /// networks and drawing their DAS data.
+        public func task() throws -> CausalTask {
+            try CausalTask.hierarchicalEquality(vocabularySize: objectCount)
         }
     }
 

@@ -92,7 +92,7 @@ public struct NotebookFlags {
 
     /// The usage text: the summary, then one line per flag.
     public static func usage(program: String, summary: String, accepted: [Flag]) -> String {
-        let shown = accepted.map { $0.placeholder.map { p in "\($0.name) \(p)" } ?? $0.name }
+        let shown = accepted.map { flag in flag.placeholder.map { "\(flag.name) \($0)" } ?? flag.name }
         let width = shown.map(\.count).max() ?? 0
         let lines = zip(shown, accepted).map { "  " + $0.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $1.help }
         return (["\(program): \(summary)", "", "Usage: \(program) [flags]", "", "Flags:"] + lines

@@ -7,15 +7,20 @@
 /// fraction, an exponent or an out-of-range integer is refused rather than rounded; `double`
 /// reads any finite number.
 public enum JSONValue: Sendable, Equatable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
     /// The number's literal text, e.g. `"12"`, `"-0.5"`, `"1e30"` (already checked against the JSON grammar).
     case number(String)
+    /// A string with its escapes decoded.
     case string(String)
+    /// An array's elements in order.
     case array([JSONValue])
     /// Members in file order; a key may repeat.
     case object([(key: String, value: JSONValue)])
 
+    /// Structural equality: same kinds, same literal texts, same members in the same order.
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true

@@ -7,7 +7,7 @@ struct CellRunner {
     let network: MultilayerPerceptron
     let searchTask: SearchTask
     let method: AlignmentMethod
-    let data: ExperimentData
+    let data: SearchData
     let configuration: SearchReport.Configuration
 
     /// Boundless and sigmoid-mask DAS learn one variable's subspace, so they run once per variable.

@@ -76,6 +76,15 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Also write each cell's training, validation and test counterfactuals to this folder, as the safetensors files scripts/pyvene_das_iia.py reads (to run pyvene on the same network and data).")
     var exportData: String?
 
+    @Option(help: "Search on your own counterfactuals: a JSON Lines dataset as CausalModels writes it (see datasets/). The task, the aligned variables and the data sizes come from the file; needs --model. --task and the --*-size flags are then not used.")
+    var data: String?
+
+    @Option(help: "With --data: the validation counterfactuals (default: 10% of the --data file, drawn with --seed).")
+    var validation: String?
+
+    @Option(help: "With --data: the test counterfactuals (default: 20% of the --data file, drawn with --seed).")
+    var test: String?
+
     @Flag(help: "Print nothing but errors: no table, no progress.")
     var quiet = false
 
@@ -95,6 +104,10 @@ struct SearchCommand: ParsableCommand {
         _ = try parsedLayers()
         _ = try parsedDims()
         _ = try parsedShard()
+        if data == nil, validation != nil || test != nil { throw ValidationError("--validation and --test go with --data") }
+        if data != nil, model == nil { throw ValidationError("--data needs --model, the network to search") }
+        // With --data the task and the sizes come from the file; `run` checks them once it is read.
+        guard data == nil else { return }
         let searchTask = try SearchTask.named(task)
         do {
             _ = try SearchSizes(dims: parsedDims() ?? searchTask.defaultSizes,
@@ -158,7 +171,6 @@ struct SearchCommand: ParsableCommand {
     func run() throws {
         let clock = ContinuousClock()
         let started = clock.now
-        let searchTask = try SearchTask.named(task)
         let method = AlignmentMethod(rawValue: method)!
         let outputDirectory = URL(fileURLWithPath: out)
         // Every output path is checked, its folder created, before any work: a typo costs nothing.
@@ -168,9 +180,12 @@ struct SearchCommand: ParsableCommand {
         try OutputFiles.prepareFolder(outputDirectory, for: "--out \(outputDirectory.path)")
         try OutputFiles.prepare([jsonURL, svgURL, curveURL])
         if let exportData { try OutputFiles.prepareFolder(URL(fileURLWithPath: exportData), for: "--export-data \(exportData)") }
+        let log: (String) -> Void = quiet ? { _ in } : { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
+        // Your own data is read (and a malformed line reported) before any network is trained.
+        let files = try data.map { try DatasetFiles(training: $0, validation: validation, test: test) }
+        let searchTask = try files.map { try SearchTask.reading($0.training) } ?? SearchTask.named(task)
 
-        let (network, networkSummary) = try NetworkSource.network(for: searchTask, modelPath: model, seed: seed, cacheDirectory: outputDirectory,
-                                                                   log: quiet ? { _ in } : { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
+        let (network, networkSummary) = try NetworkSource.network(for: searchTask, modelPath: model, seed: seed, cacheDirectory: outputDirectory, log: log)
         let networkSeconds = (clock.now - started).seconds
         let sites = try (parsedLayers() ?? network.sites.map(\.layer)).map { layer -> String in
             guard network.sites.contains(Site(layer: layer)) else {
@@ -190,14 +205,28 @@ struct SearchCommand: ParsableCommand {
         let grid = try AlignmentGrid(network: network, sites: sites, sizes: sizes, variableCount: variablesPerRun)
         let shard = try parsedShard()
         let cells = grid.shard(shard.index - 1, of: shard.count)
-        let data = try ExperimentData(task: searchTask.task, variables: searchTask.variables, interventionSets: searchTask.interventionSets,
-                                      trainingCount: trainSize, validationCount: validationSize, testCount: testSize, seed: seed,
-                                      validationSeed: validationSeed ?? seed)
+        let data: SearchData
+        if let files {
+            data = try files.splits(for: searchTask.task, seed: validationSeed ?? seed, note: log)
+            do {
+                _ = try SearchSizes(dims: sizes, variableCount: variablesPerRun, setCount: 1, featureCount: searchTask.task.encoding.featureCount,
+                                    epochs: epochs, batchSize: batchSize, trainSize: data.training.count,
+                                    validationSize: data.validationSets[0].count, testSize: data.tests[0].count)
+            } catch let error as SizeError {
+                throw UsageError(error.description)
+            }
+        } else {
+            data = SearchData(try ExperimentData(task: searchTask.task, variables: searchTask.variables, interventionSets: searchTask.interventionSets,
+                                                 trainingCount: trainSize, validationCount: validationSize, testCount: testSize, seed: seed,
+                                                 validationSeed: validationSeed ?? seed))
+        }
 
         let configuration = SearchReport.Configuration(
-            task: task, model: model, layers: sites, dims: sizes, method: method.rawValue, epochs: epochs, batchSize: batchSize,
-            learningRate: lr, trainSize: trainSize, validationSize: validationSize, testSize: testSize, seed: seed,
-            validationSeed: validationSeed ?? seed, dasSeeds: try parsedSeeds(), restarts: restarts)
+            task: searchTask.name, model: model, layers: sites, dims: sizes, method: method.rawValue, epochs: epochs, batchSize: batchSize,
+            learningRate: lr, trainSize: files == nil ? trainSize : data.training.count,
+            validationSize: files == nil ? validationSize : data.validationSets[0].count, testSize: files == nil ? testSize : data.tests[0].count, seed: seed,
+            validationSeed: validationSeed ?? seed, dasSeeds: try parsedSeeds(), restarts: restarts,
+            dataFiles: files.map { _ in [self.data, validation, test].compactMap { $0 } })
         if let exportData {
             let folder = URL(fileURLWithPath: exportData)
             for cell in cells where !alignsVariablesAlone(method) {

@@ -51,6 +51,18 @@ struct SearchTask {
         }
     }
 
+    /// The task of a dataset file: the built-in task of its model, aligning the variables the file
+    /// intervenes on, with one intervention set (all of them together).
+    /// - Throws: `UsageError` for a model that is not built in.
+    static func reading(_ dataset: CounterfactualDataset) throws -> SearchTask {
+        let tasks = try names.map(named)
+        guard let builtIn = tasks.first(where: { $0.task.model.name == dataset.model }) else {
+            throw UsageError("the --data file's model is '\(dataset.model)'; das-search knows \(tasks.map(\.task.model.name).joined(separator: ", "))")
+        }
+        return SearchTask(name: builtIn.name, task: builtIn.task, variables: dataset.intervenedVariables, interventionSets: [dataset.intervenedVariables],
+                          defaultSizes: builtIn.defaultSizes, hiddenDimensions: builtIn.hiddenDimensions, train: builtIn.train)
+    }
+
     /// The architecture of the network trained for this task.
     var networkConfiguration: MLPConfiguration {
         MLPConfiguration(inputDimension: task.encoding.featureCount, hiddenDimensions: hiddenDimensions,

@@ -69,7 +69,7 @@ import Interventions
 
     @Test func hierarchicalEqualityTrainedNetworkAlignsAtTheFirstLayerAboveItsControls() throws {
         let task = try CausalTask.hierarchicalEquality()
-        let recipe = HierarchicalEquality.NetworkRecipe(hiddenDimensions: [16, 16, 16], trainingExamples: 20_000, epochs: 5, batchSize: 64, learningRate: 0.003)
+        let recipe = HierarchicalEquality.NetworkRecipe(name: "small", objectCount: 100, hiddenDimensions: [16, 16, 16], trainingExamples: 20_000, epochs: 5, batchSize: 64, learningRate: 0.003)
         let (network, accuracy) = try HierarchicalEquality.trainedNetwork(task: task, recipe: recipe, seed: 0)
         #expect(accuracy >= 0.98)
         let data = try HierarchicalEquality.data(task: task, trainingCount: 3000, validationCount: 300, testCount: 500, seed: 1)

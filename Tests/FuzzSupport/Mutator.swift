@@ -113,9 +113,13 @@ public struct Mutator {
 /// What a fuzz run saw: how many mutants were accepted, how many refused with the expected error type,
 /// and a description of the first few refused any other way (which a test reports as failures).
 public struct FuzzOutcome: CustomStringConvertible {
+    /// Mutants the parser read.
     public var accepted = 0
+    /// Mutants refused with an expected error.
     public var refused = 0
+    /// The first five errors of any other type, with their trial numbers.
     public var unexpected: [String] = []
+    /// The counts, for a failing expectation's message.
     public var description: String { "accepted \(accepted), refused \(refused), unexpected \(unexpected.count)" }
 }
 

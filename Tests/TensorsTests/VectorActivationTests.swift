@@ -31,7 +31,7 @@ import TestSupport
         #expect(abs(values[1] - Float(M_E)) <= 2e-7 * Float(M_E))
         #expect(abs(Double(values[2]) - exp(-1.0)) <= 2e-7 * exp(-1.0))
         #expect(values[3] == .infinity && values[4] == .infinity && values[5] == .infinity)
-        #expect(values[6] >= 0 && values[6] < 2e-38 && values[7] >= 0 && values[7] < 2e-38)
+        #expect(values[6] == 0 && values[7] == 0)
         #expect(values[8].isNaN)
     }
 
@@ -90,5 +90,30 @@ import TestSupport
             let error = worstError(gradient, x.map { reference(Double($0)) }, floor: 1e-3)
             #expect(error < 1e-5, "\(name)' worst error \(error)")
         }
+    }
+
+    @Test func softmaxMatchesFloat64AtEveryRowLength() throws {
+        // Lengths around the eight-lane groups (partial tails) and a long row, values spread over ±40.
+        for length in [1, 2, 7, 8, 9, 15, 16, 17, 33, 1000] {
+            let x = Tensor.normal(shape: [3, length], standardDeviation: 20, seed: UInt64(length))
+            let probabilities = x.softmax().scalars
+            for row in 0..<3 {
+                let values = x.scalars[(row * length)..<((row + 1) * length)].map(Double.init)
+                let largest = values.max()!
+                let total = values.reduce(0) { $0 + exp($1 - largest) }
+                let expected = values.map { exp($0 - largest) / total }
+                let got = probabilities[(row * length)..<((row + 1) * length)]
+                // `x − max` is rounded in Float (half an ulp of |x − max| absolute): e^(x − max) inherits
+                // that as a relative error, whatever the exponential; beyond it, 1e-6.
+                let worst = zip(zip(got, expected), values).map { pair, value in
+                    abs(Double(pair.0) - pair.1) / ((1e-6 + 1.2e-7 * abs(value - largest)) * (pair.1 + 1e-30))
+                }.max()!
+                #expect(worst <= 1, "length \(length): worst error \(worst) times the bound")
+            }
+        }
+        // −∞ scores (a mask written as scores) get probability exactly 0.
+        let masked = try Tensor(shape: [1, 10], scalars: [0, -.infinity, 1, -.infinity, 2, 3, 4, 5, 6, -.infinity]).softmax().scalars
+        #expect(masked[1] == 0 && masked[3] == 0 && masked[9] == 0)
+        #expect(abs(masked.reduce(0, +) - 1) < 1e-6)
     }
 }

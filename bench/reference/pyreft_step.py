@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Time pyreft 0.1.0's LoReFT training step on CPU torch, for the side-by-side speed comparison.
+"""Time pyreft 0.1.0's LoReFT training step and adapted greedy decoding on CPU torch, beside `bench reft`.
 
     .venv-reference/bin/python bench/reference/pyreft_step.py --steps 5 --warmup 1 --threads 2
+    .venv-reference/bin/python bench/reference/pyreft_step.py --serve --threads 2    (how `bench reft` runs it)
 
 The workload of issue 9, point 11: a GPT-2-small-shaped model with seeded random weights (12 layers,
 width 768, 12 heads, vocabulary 50257, tied head), frozen; LoReFT rank 4 at block_output of layers
@@ -12,6 +13,14 @@ intervened forward with `unit_locations` (first and last prompt position), HF's 
 backward, an AdamW step (lr 4e-3, pyreft's default weight decay 0), zero grad. Ids are random and
 drawn before timing. Prints one JSON line on stdout: steps/s, the best step's seconds, the
 trainable parameter count and the peak RSS.
+
+Decoding: `reft_model.generate` (pyvene's, `intervene_on_prompt=True`: the interventions act on the prompt's first
+and last positions during the prefill) of --new-tokens greedy tokens after a --decode-prompt-token random prompt at
+batch 1, with the key/value cache, no early stop; timed from the call to its return.
+
+With --serve, after the warm-ups (one step, one decode) it prints {"ready": true, "trainable_parameters": ...} and
+then answers one timed run per stdin line: `step` or `decode` -> {"seconds": s, "loss": ...}; `done` -> a summary
+(peak RSS in MB, versions, last loss). The Swift side alternates its own runs with these.
 """
 
 from __future__ import annotations
@@ -36,8 +45,11 @@ def main() -> int:
     parser.add_argument("--rank", type=int, default=4)
     parser.add_argument("--layers", default="2,4,6,8")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--decode-prompt", type=int, default=32, help="decoding prompt length (default 32)")
+    parser.add_argument("--new-tokens", type=int, default=64, help="greedy tokens to decode (default 64)")
+    parser.add_argument("--serve", action="store_true", help="answer timed runs on stdin (see above)")
     args = parser.parse_args()
-    if min(args.steps, args.threads, args.batch, args.prompt, args.response, args.rank) < 1 or args.warmup < 0:
+    if min(args.steps, args.threads, args.batch, args.prompt, args.response, args.rank, args.decode_prompt, args.new_tokens) < 1 or args.warmup < 0:
         parser.error("counts must be at least 1 (--warmup at least 0)")
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[name] = str(args.threads)
@@ -87,19 +99,65 @@ def main() -> int:
         optimizer.zero_grad()
         return outputs.loss.item()
 
-    for _ in range(args.warmup):
-        step()
-    times = []
+    decode_prompt = torch.randint(0, 50257, (1, args.decode_prompt), generator=generator)
+    decode_locations = []
+    for _ in layers:
+        decode_locations.append([[0]])
+        decode_locations.append([[args.decode_prompt - 1]])
+
+    def decode():
+        with torch.inference_mode():
+            _, steered = reft_model.generate(
+                {"input_ids": decode_prompt, "attention_mask": torch.ones_like(decode_prompt)},
+                unit_locations={"sources->base": (None, decode_locations)}, intervene_on_prompt=True,
+                max_new_tokens=args.new_tokens, min_new_tokens=args.new_tokens, do_sample=False, use_cache=True,
+                pad_token_id=50256)
+        if steered.shape != (1, args.decode_prompt + args.new_tokens):
+            raise SystemExit(f"pyreft generate gave {list(steered.shape)}, expected [1, {args.decode_prompt + args.new_tokens}]")
+        return steered
+
+    def summary(extra):
+        import transformers
+        return {"schema": "interchange.bench.pyreft-step", "version": 2, "threads": args.threads,
+                "trainable_parameters": trainable, "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, "torch": torch.__version__,
+                "transformers": transformers.__version__, "pyreft": getattr(pyreft, "__version__", "0.1.0"), **extra}
+
+    def emit(payload):
+        sys.stdout.write(json.dumps(payload) + "\n")
+        sys.stdout.flush()
+
     loss = 0.0
+    for _ in range(args.warmup):
+        loss = step()
+    decode()
+    if args.serve:
+        emit({"ready": True, "threads": args.threads, "trainable_parameters": trainable})
+        for line in sys.stdin:
+            command = line.strip()
+            if command == "done":
+                break
+            start = time.perf_counter()
+            if command == "step":
+                loss = step()
+            elif command == "decode":
+                decode()
+            else:
+                raise SystemExit(f"unknown command {command!r}: expected step, decode or done")
+            emit({"seconds": time.perf_counter() - start, "loss": loss})
+        emit(summary({"last_loss": loss}))
+        return 0
+    times, decode_times = [], []
     for _ in range(args.steps):
         start = time.perf_counter()
         loss = step()
         times.append(time.perf_counter() - start)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"schema": "interchange.bench.pyreft-step", "version": 1, "threads": args.threads,
-                      "trainable_parameters": trainable, "steps": args.steps, "best_step_seconds": min(times),
-                      "mean_step_seconds": sum(times) / len(times), "steps_per_second": 1 / min(times),
-                      "last_loss": loss, "peak_rss_bytes": peak}))
+        start = time.perf_counter()
+        decode()
+        decode_times.append(time.perf_counter() - start)
+    emit(summary({"steps": args.steps, "best_step_seconds": min(times), "mean_step_seconds": sum(times) / len(times),
+                  "steps_per_second": 1 / min(times), "last_loss": loss, "best_decode_seconds": min(decode_times),
+                  "decode_tokens_per_second": args.new_tokens / min(decode_times)}))
     return 0
 
 

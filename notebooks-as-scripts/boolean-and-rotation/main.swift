@@ -11,9 +11,12 @@ import Tensors
 
 LinearAlgebraBackend.prepareProcess()
 
-let flags = NotebookFlags()
+let flags = NotebookFlags.ofThisProcess(
+    program: "boolean-and-rotation", summary: "Boolean AND: why distributed alignment search needs a learned basis.",
+    accepted: [.option("--out", "DIR", "Where the plot goes (default boolean-and-output)."),
+               .option("--seed", "N", "Seed of the network and rotations (default 0).")])
 let outputDirectory = URL(fileURLWithPath: flags.value(of: "--out") ?? "boolean-and-output")
-let seed = UInt64(flags.value(of: "--seed") ?? "0") ?? 0
+let seed = UInt64(flags.integer("--seed", default: 0, in: 0...Int.max))
 let splits = ["A", "B", "A+B"]
 
 func row(_ name: String, _ iia: [String: Double]) -> [String] {

@@ -10,12 +10,36 @@
 import CausalModels
 import Foundation
 
+/// The flags given, checked: `--help` prints the usage and exits 0; an unknown flag, a stray argument or a
+/// flag without its value prints one line and exits 2, before anything runs. (This script depends on
+/// CausalModels alone, so it does not use the notebooks' `NotebookFlags`, which lives in Experiments.)
+let givenFlags: [String: String] = {
+    let usage = """
+        causal-models-tour: the built-in causal models, interventions on them, and counterfactual datasets.
+
+        Usage: causal-models-tour [--out DIR] [--datasets DIR]
+
+          --out DIR        where the drawings go (default causal-models-tour-output)
+          --datasets DIR   also (re)write the example datasets there, as in datasets/README.md
+          --help           print this and exit
+        """
+    func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("causal-models-tour: error: \(message)\n".utf8))
+        exit(2)
+    }
+    var flags: [String: String] = [:]
+    var rest = ArraySlice(CommandLine.arguments.dropFirst())
+    while let argument = rest.popFirst() {
+        if argument == "--help" || argument == "-h" { print(usage); exit(0) }
+        guard ["--out", "--datasets"].contains(argument) else { fail("unknown flag '\(argument)'; the tour takes --out and --datasets (see --help)") }
+        guard let value = rest.popFirst() else { fail("\(argument) needs a value (DIR)") }
+        flags[argument] = value
+    }
+    return flags
+}()
+
 /// The value following `flag` on the command line, if the flag is there.
-func argument(after flag: String) -> String? {
-    let arguments = CommandLine.arguments
-    guard let index = arguments.firstIndex(of: flag), index + 1 < arguments.count else { return nil }
-    return arguments[index + 1]
-}
+func argument(after flag: String) -> String? { givenFlags[flag] }
 
 /// The example datasets of `datasets/`: one counterfactual dataset per built-in model.
 struct ExampleDataset {

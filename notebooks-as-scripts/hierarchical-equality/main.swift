@@ -19,16 +19,44 @@ import Reports
 import Tensors
 
 LinearAlgebraBackend.prepareProcess()
-let flags = NotebookFlags()
+let flags = NotebookFlags.ofThisProcess(
+    program: "hierarchical-equality", summary: "DAS on hierarchical equality: a hand-built network, then trained ones beside their controls and pyvene.",
+    accepted: [.option("--out", "DIR", "Where the plots go (default hierarchical-equality-output)."),
+               .option("--seeds", "N", "Run the networks of seeds 0..N-1 (default 5)."),
+               .option("--networks", "LIST", "Run the networks of these seeds, e.g. 0,2 (instead of --seeds)."),
+               .option("--rotation-seeds", "N", "Rotation seeds per network at layer.0 (default 5)."),
+               .option("--learning-rates", "LIST", "Learning rates to compare, e.g. 0.001,0.01 (default: each side chooses)."),
+               .option("--equal-time-seeds", "N", "Rotation seeds that also get the equal-wall-clock comparison (default --rotation-seeds)."),
+               .option("--threads", "N", "BLAS threads (default 1)."),
+               .option("--recipe", "NAME", "How the trained networks are made: standard (default; 100 objects, 100,000 examples) or tutorial (pyvene's DAS tutorial: continuous random objects, 2^20 examples)."),
+               .option("--early-stopping", "EVERY,PATIENCE", "DAS early stopping on validation IIA: a check every EVERY steps, stop after PATIENCE without a better one (default 100,5; off trains every step)."),
+               .toggle("--skip-pyvene", "Do not run pyvene."),
+               .toggle("--skip-hand-built", "Skip part 1, the hand-built network.")])
 let outputDirectory = URL(fileURLWithPath: flags.value(of: "--out") ?? "hierarchical-equality-output")
-let seedCount = Int(flags.value(of: "--seeds") ?? "5") ?? 5
-let rotationSeedCount = Int(flags.value(of: "--rotation-seeds") ?? "5") ?? 5
+let seedCount = flags.integer("--seeds", default: 5, in: 1...1_000)
+let rotationSeedCount = flags.integer("--rotation-seeds", default: 5, in: 1...1_000)
 /// The networks (by seed) to run: `--networks 0,2`, or the first `--seeds N`.
-let networkSeeds: [UInt64] = flags.value(of: "--networks").map { $0.split(separator: ",").compactMap { UInt64($0) } } ?? (0..<UInt64(seedCount)).map { $0 }
+let networkSeeds: [UInt64] = flags.integers("--networks", default: Array(0..<seedCount), in: 0...Int.max).map { UInt64($0) }
 /// How many rotation seeds also get the equal-wall-clock comparison (it costs as much as pyvene's runs).
-let equalTimeSeedCount = Int(flags.value(of: "--equal-time-seeds") ?? "\(rotationSeedCount)") ?? rotationSeedCount
-let threads = Int(flags.value(of: "--threads") ?? "1") ?? 1
+let equalTimeSeedCount = flags.integer("--equal-time-seeds", default: rotationSeedCount, in: 0...1_000)
+let threads = flags.integer("--threads", default: 1, in: 1...1_024)
 let runsPyvene = !flags.contains("--skip-pyvene")
+let recipeName = flags.value(of: "--recipe") ?? "standard"
+guard let recipe = ["standard": HierarchicalEquality.NetworkRecipe.standard, "tutorial": .pyveneTutorial][recipeName] else {
+    FileHandle.standardError.write(Data("hierarchical-equality: --recipe must be standard or tutorial, got \(recipeName)\n".utf8))
+    exit(2)
+}
+/// Early stopping for every DAS run of part 2 (`nil` with `--early-stopping off`).
+let earlyStopping: EarlyStopping? = {
+    let text = flags.value(of: "--early-stopping") ?? "100,5"
+    if text == "off" { return nil }
+    let numbers = text.split(separator: ",").compactMap { Int($0) }
+    guard numbers.count == 2, numbers.allSatisfy({ $0 >= 1 }) else {
+        FileHandle.standardError.write(Data("hierarchical-equality: --early-stopping must be EVERY,PATIENCE (two integers ≥ 1) or off, got \(text)\n".utf8))
+        exit(2)
+    }
+    return EarlyStopping(every: numbers[0], patience: numbers[1])
+}()
 LinearAlgebraBackend.threadCount = threads
 try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
 let task = try CausalTask.hierarchicalEquality()
@@ -72,18 +100,20 @@ if !flags.contains("--skip-hand-built") {
 
 // MARK: Part 2
 
-let recipe = HierarchicalEquality.NetworkRecipe.standard
+// The trained networks' task: the recipe's objects (part 1's hand-built network keeps the 100-object task).
+let trainedTask = try recipe.task()
 let perSet = 6400, validationCount = 1000, testCount = 2000, epochs = 5, batchSize = 64
 let steps = epochs * (3 * perSet / batchSize)
-let learningRates: [Float] = (flags.value(of: "--learning-rates") ?? "0.001,0.01").split(separator: ",").compactMap { Float($0) }
+let learningRates: [Float] = flags.positiveNumbers("--learning-rates", default: [0.001, 0.01])
 print("""
 
-Part 2: trained networks. For each of \(networkSeeds.count) seeds, a ReLU MLP 16-\(recipe.hiddenDimensions.map(String.init).joined(separator: "-"))-2 is trained on
-\(recipe.trainingExamples) examples (\(recipe.epochs) epochs, Adam, lr \(recipe.learningRate)). DAS aligns WX with rotated coordinates 0..7 and
+Part 2: trained networks, recipe "\(recipe.name)". For each of \(networkSeeds.count) seeds, a ReLU MLP 16-\(recipe.hiddenDimensions.map(String.init).joined(separator: "-"))-2 is trained on
+\(recipe.trainingExamples) examples over \(recipe.objectCount) random objects (\(recipe.epochs) epochs, batch \(recipe.batchSize), Adam, lr \(recipe.learningRate)). DAS aligns WX with rotated coordinates 0..7 and
 YZ with 8..15, trained on \(perSet) counterfactuals for each of WX, YZ and both (\(3 * perSet) in all); \(validationCount) validation
 examples per set (their own seed) are what every choice is made on, and \(testCount) test examples per set are scored once.
 
-Every layer: DAS (rotation seed 0, lr 0.01, \(steps) steps, batch \(batchSize)) beside its three controls.
+Every layer: DAS (rotation seed 0, lr 0.01, up to \(steps) steps, batch \(batchSize)) beside its three controls.
+Early stopping: \(earlyStopping.map { "validation IIA checked every \($0.every) steps, stop after \($0.patience) checks without a better one, best rotation restored (ours only; pyvene runs every step)" } ?? "off").
 At layer.0, the same recipe on both sides: Interchange and pyvene 0.1.8 with the same network, data files, batch, \(steps)
 steps and linear decay of the learning rate to 0; each side's learning rate chosen from \(learningRates.map { "\($0)" }.joined(separator: " and "))
 on validation (rotation seed 0; no choice when one is given); then \(rotationSeedCount) rotation seeds each. Then equal wall-clock time: for \(equalTimeSeedCount) rotation seeds, ours
@@ -121,12 +151,15 @@ func pyveneScores(network: URL, train: URL, validation: [URL], tests: [URL], see
     return Scores(validation: validationIIA, test: test, trainSeconds: seconds)
 }
 
-/// Our run of the same recipe from `seed`.
-func oursScores(network: MultilayerPerceptron, data: ExperimentData, seed: UInt64, learningRate: Float) throws -> Scores {
-    let configuration = HierarchicalEquality.configuration(site: "layer.0", epochs: epochs, batchSize: batchSize, learningRate: learningRate, seed: seed)
+/// Our run of the same recipe from `seed`, with `stopping` on validation when it is given.
+func oursScores(network: MultilayerPerceptron, data: ExperimentData, seed: UInt64, learningRate: Float,
+                stopping: EarlyStopping? = earlyStopping) throws -> Scores {
+    let configuration = HierarchicalEquality.configuration(site: "layer.0", epochs: epochs, batchSize: batchSize, learningRate: learningRate, seed: seed,
+                                                           earlyStopping: stopping)
     let search = try DistributedAlignmentSearch(network: network, configuration: configuration)
     let clock = ContinuousClock(), start = clock.now
-    try search.train(on: data.training)
+    // Early stopping watches all the validation splits together, the data every choice is made on.
+    try search.train(on: data.training, validation: stopping == nil ? nil : AlignmentDataset.concatenating(data.validation))
     let elapsed = clock.now - start
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     return Scores(validation: try search.interchangeInterventionAccuracy(on: AlignmentDataset.concatenating(data.validation)),
@@ -146,15 +179,16 @@ var layerRows: [LayerRow] = []
 var comparisons: [Comparison] = []
 var accuracies: [UInt64: Double] = [:]
 for seed in networkSeeds {
-    let (network, accuracy) = try HierarchicalEquality.trainedNetwork(task: task, recipe: recipe, seed: seed)
+    let (network, accuracy) = try HierarchicalEquality.trainedNetwork(task: trainedTask, recipe: recipe, seed: seed)
     accuracies[seed] = accuracy
-    let data = try HierarchicalEquality.data(task: task, trainingCount: perSet, validationCount: validationCount, testCount: testCount, seed: 100 + seed)
+    let data = try HierarchicalEquality.data(task: trainedTask, trainingCount: perSet, validationCount: validationCount, testCount: testCount, seed: 100 + seed)
     let directory = outputDirectory.appendingPathComponent("seed-\(seed)")
     try network.save(to: directory.appendingPathComponent("network"))
     print("seed \(seed): test accuracy \(format(accuracy)); \(data.overlap.summary)")
     fflush(nil)  // a long run shows its progress in a log
     for layer in network.sites.map(\.layer) {
-        let configuration = HierarchicalEquality.configuration(site: "layer.\(layer)", epochs: epochs, batchSize: batchSize, learningRate: 0.01, seed: 0)
+        let configuration = HierarchicalEquality.configuration(site: "layer.\(layer)", epochs: epochs, batchSize: batchSize, learningRate: 0.01, seed: 0,
+                                                               earlyStopping: earlyStopping)
         let (result, _) = try DistributedAlignmentSearch.alignWithControls(network: network, configuration: configuration, training: data.training,
                                                                            validation: data.validation, tests: data.tests, randomNetworkSeed: 1000 + seed)
         layerRows.append(LayerRow(seed: seed, layer: layer, result: result))
@@ -170,11 +204,13 @@ for seed in networkSeeds {
     let validationURLs = try data.validation.map { try write($0, "validation") }
     let testURLs = try data.tests.map { try write($0, "test") }
     let networkURL = directory.appendingPathComponent("network")
-    let oursByRate = try learningRates.map { try oursScores(network: network, data: data, seed: 0, learningRate: $0) }
+    // Beside pyvene, which trains every step, the same recipe means no early stopping on our side either.
+    let sameRecipeStopping = pyveneAvailable ? nil : earlyStopping
+    let oursByRate = try learningRates.map { try oursScores(network: network, data: data, seed: 0, learningRate: $0, stopping: sameRecipeStopping) }
     let oursChoice = oursByRate.indices.max { oursByRate[$0].validation < oursByRate[$1].validation }!
     var ours = [oursByRate[oursChoice]]
     for rotation in 1..<UInt64(rotationSeedCount) {
-        ours.append(try oursScores(network: network, data: data, seed: rotation, learningRate: learningRates[oursChoice]))
+        ours.append(try oursScores(network: network, data: data, seed: rotation, learningRate: learningRates[oursChoice], stopping: sameRecipeStopping))
     }
     var pyvene: [Scores] = [], pyveneRate: Float?
     var equalTime: [(restarts: Int, scores: Scores)] = []

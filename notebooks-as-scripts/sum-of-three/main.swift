@@ -11,12 +11,17 @@ import Reports
 import Tensors
 
 LinearAlgebraBackend.prepareProcess()
-let flags = NotebookFlags()
+let flags = NotebookFlags.ofThisProcess(
+    program: "sum-of-three", summary: "DAS on the sum of three digits: where a trained MLP holds S1 = X + Y.",
+    accepted: [.option("--out", "DIR", "Where the plots go (default sum-of-three-output)."),
+               .option("--seed", "N", "Seed of the network, data and rotations (default 0)."),
+               .option("--hidden", "LIST", "Hidden layer widths (default 24,24)."),
+               .option("--das-epochs", "N", "DAS training epochs per cell (default 5).")])
 let outputDirectory = URL(fileURLWithPath: flags.value(of: "--out") ?? "sum-of-three-output")
-let seed = UInt64(flags.value(of: "--seed") ?? "0") ?? 0
+let seed = UInt64(flags.integer("--seed", default: 0, in: 0...Int.max))
 let sizes = [1, 2, 4, 8, 16]
-let hidden = (flags.value(of: "--hidden") ?? "24,24").split(separator: ",").compactMap { Int($0) }
-let dasEpochs = Int(flags.value(of: "--das-epochs") ?? "5") ?? 5
+let hidden = flags.integers("--hidden", default: [24, 24], in: 1...65_536)
+let dasEpochs = flags.integer("--das-epochs", default: 5, in: 1...1_000_000)
 
 print("""
 == Sum of three digits (seed \(seed)) ==

@@ -98,18 +98,33 @@ extension Kernels {
         }
     }
 
-    /// Softmax of one row, written into `output` (max-subtracted, so it never overflows); returns
-    /// the row's log-partition `log Σ e^(x_i)`.
+    /// Softmax of one row, written into `output` (which may be the row itself; max-subtracted, so
+    /// it never overflows); returns the row's log-partition `log Σ e^(x_i)`. The exponentials run
+    /// eight at a time (`VectorExponential`, within a few ulps of `expf`).
     @inline(__always) @discardableResult
     static func softmax(_ row: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>) -> Float {
-        let largest = row.max() ?? 0
-        var total: Float = 0
-        for i in row.indices {
-            output[i] = Foundation.exp(row[i] - largest)
-            total += output[i]
+        let count = row.count
+        guard count > 0 else { return -.infinity }
+        let (input, destination) = (row.baseAddress!, output.baseAddress!)
+        var largest = -Float.infinity
+        var index = 0
+        var largestLanes = SIMD8<Float>(repeating: -.infinity)
+        while index + 8 <= count {
+            largestLanes = pointwiseMax(largestLanes, load(input + index, available: 8))
+            index += 8
         }
+        largest = largestLanes.max()
+        while index < count { largest = max(largest, input[index]); index += 1 }
+        var totals = SIMD8<Float>(repeating: 0)
+        vectorLoop(0..<count, into: destination) { index, available in
+            let values = VectorExponential.exp(load(input + index, available: available) - largest)
+            // Lanes past the row's end hold e^(0 − largest): keep them out of the total.
+            totals += available >= 8 ? values : values.replacing(with: 0, where: SIMD8(0, 1, 2, 3, 4, 5, 6, 7) .>= Int32(available))
+            return values
+        }
+        let total = totals.sum()
         let inverse = 1 / total
-        for i in row.indices { output[i] *= inverse }
+        vectorLoop(0..<count, into: destination) { index, available in load(destination + index, available: available) * inverse }
         return largest + Foundation.log(total)
     }
 }

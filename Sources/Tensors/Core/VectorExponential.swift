@@ -14,8 +14,8 @@
 ///
 /// Range: inputs are clamped to [−87.33, 88.37], where `n` stays in the normal exponents −126…127.
 /// Above 88.37 the result is +∞ (the true value is at most 2.1 times larger than Float's maximum,
-/// 3.4e38, so callers computing `1 / (1 + e^x)` lose nothing above 1e-38); below −87.33 it is
-/// e^−87.33 ≈ 1.2e-38 instead of a subnormal (again below 1e-37 in absolute terms). NaN stays NaN.
+/// 3.4e38, so callers computing `1 / (1 + e^x)` lose nothing above 1e-38); below −87.33 it is 0
+/// instead of a subnormal (an absolute error under 1.2e-38; e^−∞ is exactly 0). NaN stays NaN.
 /// The test suite measures the error against Float64 over [−100, 100].
 enum VectorExponential {
     typealias Vector = SIMD8<Float>
@@ -49,6 +49,7 @@ enum VectorExponential {
         let scale = unsafeBitCast((integer &+ 127) &<< 23, to: Vector.self)
         var result = p * scale
         result.replace(with: .infinity, where: x .> upperLimit)
+        result.replace(with: 0, where: x .< lowerLimit)
         result.replace(with: x, where: x .!= x)  // NaN (which the clamp lost)
         return result
     }
