@@ -75,7 +75,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "bench",
-            dependencies: ["Tensors", "CLinearAlgebra", "Alignment", "Experiments", "Networks", "Interventions", "CausalModels", "Transformers", "Tokenizers",
+            dependencies: ["Tensors", "CLinearAlgebra", "Alignment", "Experiments", "Networks", "Interventions", "CausalModels", "Transformers", "Tokenizers", "ReFT",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
