@@ -40,3 +40,5 @@ bench: deps
 	.build/release/bench transformer --threads 2 && .build/release/bench transformer --threads 1
 	# Byte-level BPE encoding of the 1 MB multilingual corpus, beside Hugging Face tokenizers, one thread each.
 	.build/release/bench tokenizer
+	# LoReFT training step and adapted greedy decoding on GPT-2 small, beside pyreft 0.1.0, two threads each.
+	.build/release/bench reft --threads 2

@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "TransformersTests", dependencies: ["Transformers", "Networks", "Interventions", "Tensors", "TestSupport", "FuzzSupport"]),
         .testTarget(name: "ReftCommandTests", dependencies: ["reft", "Networks"]),
         .testTarget(name: "ReFTTests", dependencies: ["ReFT", "Transformers", "Tokenizers", "Interventions", "Networks", "Tensors", "TestSupport"]),
-        .testTarget(name: "DASSearchTests", dependencies: ["das-search"]),
+        .testTarget(name: "DASSearchTests", dependencies: ["das-search", "FuzzSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Alignment", "Interventions", "CausalModels"]),
         .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Networks", "Interventions", "CausalModels", "Tensors", "TestSupport"]),
     ]

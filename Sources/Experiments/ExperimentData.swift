@@ -41,6 +41,16 @@ public struct ExperimentData {
         overlap = SplitOverlap(training: trainingSets, validation: validationSets, tests: tests)
     }
 
+    /// Data from splits drawn elsewhere: one dataset per set of intervened variables in each split.
+    /// - Throws: `AlignmentError.invalidConfiguration` when the training sets do not share their variables.
+    public init(trainingSets: [AlignmentDataset], validationSets: [AlignmentDataset], tests: [AlignmentDataset]) throws {
+        self.trainingSets = trainingSets
+        training = try AlignmentDataset.concatenating(trainingSets)
+        self.validationSets = validationSets
+        self.tests = tests
+        overlap = SplitOverlap(training: trainingSets, validation: validationSets, tests: tests)
+    }
+
     /// The validation examples of every set, mixed (what a choice is made on).
     public var validation: [AlignmentDataset] { validationSets.filter { $0.count > 0 } }
 

@@ -90,11 +90,10 @@ extension HierarchicalEquality {
     public struct NetworkRecipe: Sendable, Equatable {
         /// The recipe's name in tables and output.
         public var name: String
-        /// How many objects the task draws from, each a fixed random vector in [−1, 1]⁴. With 100 the
-        /// network sees every object thousands of times; with a million nearly every object in an
-        /// example is new, so the objects act as continuous random vectors and equality must be
-        /// computed rather than remembered.
-        public var objectCount: Int
+        /// How many objects the task draws from, each a fixed random vector in [−1, 1]⁴ (the network
+        /// then sees every object thousands of times); `nil` for continuous random objects, a fresh
+        /// vector for every object of every example (`ContinuousObjects`), in training and in DAS's data.
+        public var objectCount: Int?
         public var hiddenDimensions: [Int]
         public var trainingExamples: Int
         public var epochs: Int
@@ -107,12 +106,12 @@ extension HierarchicalEquality {
                                                    epochs: 10, batchSize: 64, learningRate: 0.001)
 
         /// The recipe of pyvene's DAS tutorial for the networks: the same MLP trained on continuous
-        /// random object vectors (a million objects, so nearly every object is fresh) with a larger
-        /// training set, 2²⁰ = 1,048,576 examples, 3 epochs of batch 1024, Adam at lr 0.001.
-        public static let pyveneTutorial = NetworkRecipe(name: "pyvene tutorial", objectCount: 1_000_000, hiddenDimensions: [16, 16, 16],
+        /// random object vectors with a larger training set, 2²⁰ = 1,048,576 examples, 3 epochs of
+        /// batch 1024, Adam at lr 0.001.
+        public static let pyveneTutorial = NetworkRecipe(name: "pyvene tutorial", objectCount: nil, hiddenDimensions: [16, 16, 16],
                                                          trainingExamples: 1_048_576, epochs: 3, batchSize: 1024, learningRate: 0.001)
 
-        public init(name: String, objectCount: Int, hiddenDimensions: [Int], trainingExamples: Int, epochs: Int, batchSize: Int, learningRate: Float) {
+        public init(name: String, objectCount: Int?, hiddenDimensions: [Int], trainingExamples: Int, epochs: Int, batchSize: Int, learningRate: Float) {
             self.name = name
             self.objectCount = objectCount
             self.hiddenDimensions = hiddenDimensions
@@ -122,10 +121,22 @@ extension HierarchicalEquality {
             self.learningRate = learningRate
         }
 
-        /// Hierarchical equality over this recipe's objects (embedding seed 0), for training the
-        /// networks and drawing their DAS data.
+        /// Hierarchical equality over this recipe's listed objects (embedding seed 0); for continuous
+        /// objects, the 100-object task, whose model and encoding describe the same variables and features.
         public func task() throws -> CausalTask {
-            try CausalTask.hierarchicalEquality(vocabularySize: objectCount)
+            try CausalTask.hierarchicalEquality(vocabularySize: objectCount ?? 100)
+        }
+
+        /// `count` seeded factual inputs and labels for training a network the recipe's way.
+        public func factualData(count: Int, seed: UInt64) throws -> (inputs: Tensor, labels: [Int]) {
+            objectCount == nil ? try ContinuousObjects.factualData(count: count, seed: seed)
+                : try HierarchicalEquality.factualData(task: task(), count: count, seed: seed)
+        }
+
+        /// DAS's counterfactual data for `WX`, `YZ` and both, over the recipe's objects.
+        public func data(trainingCount: Int, validationCount: Int, testCount: Int, seed: UInt64) throws -> ExperimentData {
+            objectCount == nil ? try ContinuousObjects.data(trainingCount: trainingCount, validationCount: validationCount, testCount: testCount, seed: seed)
+                : try HierarchicalEquality.data(task: task(), trainingCount: trainingCount, validationCount: validationCount, testCount: testCount, seed: seed)
         }
     }
 
@@ -141,11 +152,15 @@ extension HierarchicalEquality {
     /// Trains `network` on the recipe's factual data (seeded from `seed`) and returns its accuracy on
     /// 10,000 fresh test inputs.
     public static func train(_ network: MultilayerPerceptron, task: CausalTask, recipe: NetworkRecipe, seed: UInt64) throws -> Double {
-        let training = try factualData(task: task, count: recipe.trainingExamples, seed: seed &* 7919 &+ 1)
+        // Continuous objects are drawn by the recipe; listed ones come from `task`.
+        func factual(count: Int, seed: UInt64) throws -> (inputs: Tensor, labels: [Int]) {
+            recipe.objectCount == nil ? try recipe.factualData(count: count, seed: seed) : try factualData(task: task, count: count, seed: seed)
+        }
+        let training = try factual(count: recipe.trainingExamples, seed: seed &* 7919 &+ 1)
         try network.train(inputs: training.inputs, labels: training.labels,
                           options: ClassifierTrainingOptions(epochs: recipe.epochs, batchSize: recipe.batchSize,
                                                              learningRate: recipe.learningRate, seed: seed &* 7919 &+ 2))
-        let test = try factualData(task: task, count: 10_000, seed: seed &* 7919 &+ 3)
+        let test = try factual(count: 10_000, seed: seed &* 7919 &+ 3)
         return try network.accuracy(inputs: test.inputs, labels: test.labels)
     }
 }

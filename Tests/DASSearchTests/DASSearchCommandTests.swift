@@ -89,7 +89,7 @@ import Testing
         #expect(result.status == 0)
         for flag in ["--task", "--model", "--layers", "--dims", "--method", "--epochs", "--batch-size", "--lr", "--train-size",
                      "--test-size", "--validation-size", "--validation-seed", "--seeds", "--restarts", "--export-data",
-                     "--seed", "--out", "--json", "--svg", "--quiet", "--shard"] {
+                     "--seed", "--out", "--json", "--svg", "--quiet", "--shard", "--data", "--validation", "--test"] {
             #expect(result.standardOutput.contains(flag), "--help lacks \(flag)")
         }
     }

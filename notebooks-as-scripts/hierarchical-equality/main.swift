@@ -30,6 +30,9 @@ let flags = NotebookFlags.ofThisProcess(
                .option("--threads", "N", "BLAS threads (default 1)."),
                .option("--recipe", "NAME", "How the trained networks are made: standard (default; 100 objects, 100,000 examples) or tutorial (pyvene's DAS tutorial: continuous random objects, 2^20 examples)."),
                .option("--early-stopping", "EVERY,PATIENCE", "DAS early stopping on validation IIA: a check every EVERY steps, stop after PATIENCE without a better one (default 100,5; off trains every step)."),
+               .option("--das-train-size", "N", "DAS training counterfactuals per intervention set (default 6400)."),
+               .option("--das-epochs", "N", "DAS epochs (default 5)."),
+               .option("--das-batch-size", "N", "DAS minibatch size (default 64)."),
                .toggle("--skip-pyvene", "Do not run pyvene."),
                .toggle("--skip-hand-built", "Skip part 1, the hand-built network.")])
 let outputDirectory = URL(fileURLWithPath: flags.value(of: "--out") ?? "hierarchical-equality-output")
@@ -102,13 +105,14 @@ if !flags.contains("--skip-hand-built") {
 
 // The trained networks' task: the recipe's objects (part 1's hand-built network keeps the 100-object task).
 let trainedTask = try recipe.task()
-let perSet = 6400, validationCount = 1000, testCount = 2000, epochs = 5, batchSize = 64
+let perSet = flags.integer("--das-train-size", default: 6400, in: 1...10_000_000), validationCount = 1000, testCount = 2000
+let epochs = flags.integer("--das-epochs", default: 5, in: 1...10_000), batchSize = flags.integer("--das-batch-size", default: 64, in: 1...1_000_000)
 let steps = epochs * (3 * perSet / batchSize)
 let learningRates: [Float] = flags.positiveNumbers("--learning-rates", default: [0.001, 0.01])
 print("""
 
 Part 2: trained networks, recipe "\(recipe.name)". For each of \(networkSeeds.count) seeds, a ReLU MLP 16-\(recipe.hiddenDimensions.map(String.init).joined(separator: "-"))-2 is trained on
-\(recipe.trainingExamples) examples over \(recipe.objectCount) random objects (\(recipe.epochs) epochs, batch \(recipe.batchSize), Adam, lr \(recipe.learningRate)). DAS aligns WX with rotated coordinates 0..7 and
+\(recipe.trainingExamples) examples over \(recipe.objectCount.map { "\($0) random objects" } ?? "continuous random objects (a fresh vector each)") (\(recipe.epochs) epochs, batch \(recipe.batchSize), Adam, lr \(recipe.learningRate)). DAS aligns WX with rotated coordinates 0..7 and
 YZ with 8..15, trained on \(perSet) counterfactuals for each of WX, YZ and both (\(3 * perSet) in all); \(validationCount) validation
 examples per set (their own seed) are what every choice is made on, and \(testCount) test examples per set are scored once.
 
@@ -181,7 +185,7 @@ var accuracies: [UInt64: Double] = [:]
 for seed in networkSeeds {
     let (network, accuracy) = try HierarchicalEquality.trainedNetwork(task: trainedTask, recipe: recipe, seed: seed)
     accuracies[seed] = accuracy
-    let data = try HierarchicalEquality.data(task: trainedTask, trainingCount: perSet, validationCount: validationCount, testCount: testCount, seed: 100 + seed)
+    let data = try recipe.data(trainingCount: perSet, validationCount: validationCount, testCount: testCount, seed: 100 + seed)
     let directory = outputDirectory.appendingPathComponent("seed-\(seed)")
     try network.save(to: directory.appendingPathComponent("network"))
     print("seed \(seed): test accuracy \(format(accuracy)); \(data.overlap.summary)")
