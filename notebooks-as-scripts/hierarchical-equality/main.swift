@@ -29,7 +29,7 @@ let flags = NotebookFlags.ofThisProcess(
                .option("--equal-time-seeds", "N", "Rotation seeds that also get the equal-wall-clock comparison (default --rotation-seeds)."),
                .option("--threads", "N", "BLAS threads (default 1)."),
                .option("--recipe", "NAME", "How the trained networks are made: standard (default; 100 objects, 100,000 examples) or tutorial (pyvene's DAS tutorial: continuous random objects, 2^20 examples)."),
-               .option("--early-stopping", "EVERY,PATIENCE", "DAS early stopping on validation IIA: a check every EVERY steps, stop after PATIENCE without a better one (default 100,5; off trains every step)."),
+               .option("--early-stopping", "EVERY,PATIENCE", "DAS early stopping on validation IIA: a check every EVERY steps, stop after PATIENCE without a better one (default off: measured on all five networks it changed no median by more than 0.005 and saved no time, as the decaying rate puts the best rotation near the end)."),
                .option("--das-train-size", "N", "DAS training counterfactuals per intervention set (default 6400)."),
                .option("--das-epochs", "N", "DAS epochs (default 5)."),
                .option("--das-batch-size", "N", "DAS minibatch size (default 64)."),
@@ -49,9 +49,9 @@ guard let recipe = ["standard": HierarchicalEquality.NetworkRecipe.standard, "tu
     FileHandle.standardError.write(Data("hierarchical-equality: --recipe must be standard or tutorial, got \(recipeName)\n".utf8))
     exit(2)
 }
-/// Early stopping for every DAS run of part 2 (`nil` with `--early-stopping off`).
+/// Early stopping for every DAS run of part 2 (`nil` with `--early-stopping off`, the default).
 let earlyStopping: EarlyStopping? = {
-    let text = flags.value(of: "--early-stopping") ?? "100,5"
+    let text = flags.value(of: "--early-stopping") ?? "off"
     if text == "off" { return nil }
     let numbers = text.split(separator: ",").compactMap { Int($0) }
     guard numbers.count == 2, numbers.allSatisfy({ $0 >= 1 }) else {
