@@ -95,9 +95,9 @@ let package = Package(
         .testTarget(name: "CausalModelsTests", dependencies: ["CausalModels", "FuzzSupport"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
         .testTarget(name: "TransformersTests", dependencies: ["Transformers", "Networks", "Interventions", "Tensors", "TestSupport", "FuzzSupport"]),
-        .testTarget(name: "ReftCommandTests", dependencies: ["reft", "Networks"]),
+        .testTarget(name: "ReftCommandTests", dependencies: ["reft", "Networks", "TestSupport"]),
         .testTarget(name: "ReFTTests", dependencies: ["ReFT", "Transformers", "Tokenizers", "Interventions", "Networks", "Tensors", "TestSupport"]),
-        .testTarget(name: "DASSearchTests", dependencies: ["das-search", "FuzzSupport"]),
+        .testTarget(name: "DASSearchTests", dependencies: ["das-search", "FuzzSupport", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Alignment", "Interventions", "CausalModels"]),
         .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Networks", "Interventions", "CausalModels", "Tensors", "TestSupport"]),
     ]

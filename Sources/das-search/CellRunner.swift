@@ -41,7 +41,7 @@ struct CellRunner {
             DASConfiguration(site: cell.site, variables: variables, subspaceSizes: variables.map { _ in cell.subspaceSize },
                              method: method, rank: method == .sigmoidMask ? cell.subspaceSize : nil,
                              epochs: configuration.epochs, batchSize: configuration.batchSize, learningRate: configuration.learningRate,
-                             seed: dasSeed)
+                             seed: dasSeed, earlyStopping: configuration.earlyStopping)
         }
         guard alignsVariablesAlone else {
             progress(0, "\(cell.site), size \(cell.subspaceSize)")

@@ -85,6 +85,9 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "With --data: the test counterfactuals (default: 20% of the --data file, drawn with --seed).")
     var test: String?
 
+    @Option(parsing: .unconditional, help: "Early stopping of each DAS run on validation IIA, as `EVERY,PATIENCE` (a check every EVERY steps; stop after PATIENCE checks without a better one, the best rotation restored), or `off` (the default: with the learning rate decaying to 0 the best rotation is usually the last).")
+    var earlyStopping = "off"
+
     @Flag(help: "Print nothing but errors: no table, no progress.")
     var quiet = false
 
@@ -104,6 +107,7 @@ struct SearchCommand: ParsableCommand {
         _ = try parsedLayers()
         _ = try parsedDims()
         _ = try parsedShard()
+        _ = try parsedEarlyStopping()
         if data == nil, validation != nil || test != nil { throw ValidationError("--validation and --test go with --data") }
         if data != nil, model == nil { throw ValidationError("--data needs --model, the network to search") }
         // With --data the task and the sizes come from the file; `run` checks them once it is read.
@@ -117,6 +121,16 @@ struct SearchCommand: ParsableCommand {
         } catch let error as SizeError {
             throw ValidationError(error.description)
         }
+    }
+
+    /// `off`, or `EVERY,PATIENCE` with both at least 1.
+    func parsedEarlyStopping() throws -> EarlyStopping? {
+        guard earlyStopping != "off" else { return nil }
+        let parts = earlyStopping.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let every = parts[0], let patience = parts[1], every >= 1, patience >= 1 else {
+            throw ValidationError("--early-stopping must be `off` or `EVERY,PATIENCE` with both at least 1, not '\(earlyStopping)'")
+        }
+        return EarlyStopping(every: every, patience: patience)
     }
 
     func parsedLayers() throws -> [Int]? {
@@ -226,6 +240,7 @@ struct SearchCommand: ParsableCommand {
             learningRate: lr, trainSize: files == nil ? trainSize : data.training.count,
             validationSize: files == nil ? validationSize : data.validationSets[0].count, testSize: files == nil ? testSize : data.tests[0].count, seed: seed,
             validationSeed: validationSeed ?? seed, dasSeeds: try parsedSeeds(), restarts: restarts,
+            earlyStopping: try parsedEarlyStopping(),
             dataFiles: files.map { _ in [self.data, validation, test].compactMap { $0 } })
         if let exportData {
             let folder = URL(fileURLWithPath: exportData)

@@ -33,6 +33,8 @@ struct SearchReport: Codable, Equatable {
         var dasSeeds: [UInt64]
         /// DAS runs per seed, the best kept by validation IIA.
         var restarts: Int
+        /// Early stopping of each DAS run on validation IIA; absent when off.
+        var earlyStopping: EarlyStopping? = nil
         /// With `--data`: the dataset files searched on (training, then validation and test when given); absent otherwise.
         var dataFiles: [String]? = nil
     }

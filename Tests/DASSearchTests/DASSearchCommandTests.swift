@@ -1,37 +1,14 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// End-to-end tests of the built `das-search` executable: exit codes and messages for bad input,
 /// each task at a reduced size, determinism, and sharding.
 @Suite(.serialized) struct DASSearchCommandTests {
-    /// The executable, built beside this test bundle.
-    static let executable: URL = {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("das-search").path), directory.path != "/" {
-            directory = directory.deletingLastPathComponent()
-        }
-        return directory.appendingPathComponent("das-search")
-    }()
-
-    struct Run {
-        let status: Int32
-        let standardOutput: String
-        let standardError: String
-    }
+    typealias Run = ExecutableRunner.Result
 
     func run(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        let (output, error) = (Pipe(), Pipe())
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
-                   standardError: String(decoding: errorData, as: UTF8.self))
+        try ExecutableRunner.run(arguments, executable: "das-search")
     }
 
     func temporaryDirectory() -> String {
@@ -58,6 +35,8 @@ import Testing
             (["--method", "magic"], 2, "unknown method 'magic'"),
             (["--shard", "4/3"], 2, "--shard must be k/n"),
             (["--dims", "0,2"], 2, "--dims must be"),
+            (["--early-stopping", "5"], 2, "--early-stopping must be `off` or `EVERY,PATIENCE`"),
+            (["--early-stopping", "0,3"], 2, "--early-stopping must be `off` or `EVERY,PATIENCE`"),
             (["--seeds", "1,1"], 2, "--seeds must be"),
             (["--seeds", "0"], 2, "--seeds must be"),
             (["--validation-size", "0"], 2, "--validation-size"),
@@ -82,6 +61,19 @@ import Testing
         let result = try run(["--task", "sum", "--model", out + "/networks/" + cached, "--out", out] + small)
         #expect(result.status == 1)
         #expect(result.standardError.contains("takes 2 inputs") && result.standardError.contains("needs 30"))
+    }
+
+    @Test func earlyStoppingIsRecordedInTheReport() throws {
+        let out = temporaryDirectory()
+        let result = try run(["--task", "boolean-and", "--out", out, "--early-stopping", "2,3"] + small)
+        #expect(result.status == 0, "\(result.standardError)")
+        let report = try reportWithoutTimings(out + "/report.json")
+        let configuration = try #require(report["configuration"] as? [String: Any])
+        let rule = try #require(configuration["earlyStopping"] as? [String: Any])
+        #expect(rule["every"] as? Int == 2 && rule["patience"] as? Int == 3)
+        let plain = temporaryDirectory()
+        #expect(try run(["--task", "boolean-and", "--out", plain] + small).status == 0)
+        #expect((try reportWithoutTimings(plain + "/report.json")["configuration"] as? [String: Any])?["earlyStopping"] == nil)
     }
 
     @Test func helpTeachesTheFlags() throws {

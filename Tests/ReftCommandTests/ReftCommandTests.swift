@@ -1,42 +1,19 @@
 import Foundation
 import Networks
 import Testing
+import TestSupport
 
 /// End-to-end tests of the built `reft` executable on the committed fixture checkpoints: what each
 /// subcommand prints and writes, agreement with the reference numbers, and one clear line with the
 /// right exit code for each class of bad input.
 @Suite(.serialized) struct ReftCommandTests {
-    /// The executable, built beside this test bundle.
-    static let executable: URL = {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("reft").path), directory.path != "/" {
-            directory = directory.deletingLastPathComponent()
-        }
-        return directory.appendingPathComponent("reft")
-    }()
-
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Fixtures/models")
 
-    struct Run {
-        let status: Int32
-        let standardOutput: String
-        let standardError: String
-    }
+    typealias Run = ExecutableRunner.Result
 
     func run(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        let (output, error) = (Pipe(), Pipe())
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
-                   standardError: String(decoding: errorData, as: UTF8.self))
+        try ExecutableRunner.run(arguments, executable: "reft")
     }
 
     func model(_ name: String) -> String { Self.fixtures.appendingPathComponent(name).path }

@@ -6,6 +6,7 @@
 //
 //   swift run -c release hierarchical-equality [--out DIR] [--seeds N | --networks 0,2] [--rotation-seeds N]
 //       [--learning-rates 0.001,0.01] [--equal-time-seeds N] [--skip-pyvene] [--skip-hand-built] [--threads N]
+//       [--recipe standard|tutorial] [--early-stopping EVERY,PATIENCE|off] [--das-train-size N] [--das-epochs N] [--das-batch-size N]
 //
 // Prints the story and tables, writes DIR/hierarchical-equality-iia.svg (default DIR: hierarchical-equality-output).
 
