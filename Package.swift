@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Alignment", targets: ["Alignment"]),
         .library(name: "Reports", targets: ["Reports"]),
         .library(name: "Experiments", targets: ["Experiments"]),
+        .library(name: "TokenTasks", targets: ["TokenTasks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,11 +42,12 @@ let package = Package(
         .target(name: "CausalModels", dependencies: ["Randomness"]),
         .target(name: "Alignment", dependencies: ["Tensors", "Interventions", "Networks", "CausalModels"]),
         .target(name: "Reports"),
+        .target(name: "TokenTasks", dependencies: ["CausalModels", "Transformers", "Tokenizers", "Networks", "Tensors", "Randomness"]),
         .target(name: "Experiments", dependencies: ["Alignment", "Networks", "Interventions", "CausalModels", "Tensors"]),
         .target(
             name: "Interchange",
             dependencies: ["Tensors", "Randomness", "CausalModels", "Interventions", "Networks", "Tokenizers", "Transformers", "ReFT",
-                           "Alignment", "Experiments", "Reports"]
+                           "Alignment", "Experiments", "Reports", "TokenTasks"]
         ),
         .executableTarget(
             name: "causal-models-tour",
@@ -99,6 +101,7 @@ let package = Package(
         .testTarget(name: "ReFTTests", dependencies: ["ReFT", "Transformers", "Tokenizers", "Interventions", "Networks", "Tensors", "TestSupport"]),
         .testTarget(name: "DASSearchTests", dependencies: ["das-search", "FuzzSupport", "TestSupport"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Alignment", "Interventions", "CausalModels"]),
+        .testTarget(name: "TokenTasksTests", dependencies: ["TokenTasks", "CausalModels", "Tokenizers", "Transformers", "Randomness"]),
         .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Networks", "Interventions", "CausalModels", "Tensors", "TestSupport"]),
     ]
 )

@@ -10,4 +10,5 @@
 @_exported import Reports
 @_exported import Tensors
 @_exported import Tokenizers
+@_exported import TokenTasks
 @_exported import Transformers

@@ -29,6 +29,17 @@ public struct TokenTaskTrainingOptions: Sendable, Equatable, Codable {
     /// The defaults.
     public init() {}
 
+    /// The recipe measured to reach held-out accuracy 0.95 on a built-in task (see the README);
+    /// the plain defaults for any other task.
+    public static func defaults(for task: TokenTask) -> TokenTaskTrainingOptions {
+        var options = TokenTaskTrainingOptions()
+        if task.name == "hierarchical-equality" {
+            options.steps = 3000
+            options.learningRate = 3e-3
+        }
+        return options
+    }
+
     /// A file-name-safe summary of every field, the cache key's architecture part.
     public var key: String {
         "L\(layers)-d\(width)-h\(heads)-p\(maxPositions)-s\(steps)-b\(batchSize)-lr\(learningRate)-w\(warmupSteps)-ho\(heldOutCount)"

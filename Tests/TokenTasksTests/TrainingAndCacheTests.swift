@@ -29,20 +29,22 @@ struct TrainingAndCacheTests {
         return options
     }
 
-    @Test func aSmallModelLearnsPriceTaggingOnHeldOutInputs() throws {
-        // Reduced size: 2 blocks of width 32, amounts 1...12; the bar is well above chance (0.5).
-        let task = try TokenTask.priceTagging(amounts: 1...12)
+    @Test func aSmallModelLearnsSumOfThreeOnHeldOutInputs() throws {
+        // Reduced size (1 block of width 32, 300 steps of 32; about 1 s in a release build): held-out
+        // accuracy 0.79 measured with this seed. The bar, 0.6, is far above chance: always answering
+        // the most common sum (13 or 14) is right on 75 of the 1000 inputs.
+        let task = try TokenTask.sumOfThree()
         let encoder = try TokenTaskEncoder(task: task, tokenizer: try taskTokenizer(task))
         var options = TokenTaskTrainingOptions()
+        options.layers = 1
         options.width = 32
-        options.maxPositions = 32
         options.steps = 300
         options.batchSize = 32
         options.learningRate = 3e-3
-        options.warmupSteps = 30
+        options.warmupSteps = 20
         options.heldOutCount = 100
-        let (_, accuracy) = try TokenTaskTraining.train(encoder, options: options, seed: 1)
-        #expect(accuracy >= 0.9, "held-out accuracy \(accuracy)")
+        let (_, accuracy) = try TokenTaskTraining.train(encoder, options: options, seed: 0)
+        #expect(accuracy >= 0.6, "held-out accuracy \(accuracy)")
     }
 
     @Test func heldOutInputsAreDistinctAndNeverTrainedOn() throws {

@@ -17,6 +17,7 @@ python="${PYTHON:-python3}"
 requirements="$here/requirements.txt"
 constraints="$here/constraints.txt"
 stamp="$venv/.interchange-reference-stamp"
+PYREFT_VERSION=0.1.0
 
 log() { echo "[reference setup] $*"; }
 fail() { echo "[reference setup] error: $*" >&2; exit 1; }
@@ -52,6 +53,8 @@ for path in sys.argv[1:]:
         have = installed.get(norm(name))
         if have != version:
             missing.append(f"{name}=={version} (installed: {have or 'none'})")
+if installed.get("pyreft") != "0.1.0":
+    missing.append(f"pyreft==0.1.0 (installed: {installed.get('pyreft') or 'none'})")
 if missing:
     print("not as pinned: " + ", ".join(missing[:8]) + (" ..." if len(missing) > 8 else ""))
     sys.exit(1)
@@ -64,7 +67,7 @@ venv_python_works() {
 
 if venv_python_works && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(wanted_stamp)" ] \
     && pins_installed >/dev/null; then
-    log "up to date: $venv (pyvene 0.1.8, torch 2.13.0+cpu); nothing to do"
+    log "up to date: $venv (pyvene 0.1.8, pyreft 0.1.0, transformers, tokenizers, torch 2.13.0+cpu); nothing to do"
     exit 0
 fi
 
@@ -107,6 +110,11 @@ log "installing the pinned packages (requirements.txt, constraints.txt)"
 "${pip[@]}" install -r "$requirements" -c "$constraints" \
     || fail "pip install failed; torch==2.13.0+cpu must be available from pip's configured sources (find-links)"
 
+
+# pyreft 0.1.0 declares dependencies that would move the pins above (it needs only torch, transformers
+# and datasets at run time, all pinned): installed without them, then checked like the rest.
+"${pip[@]}" install --no-deps "pyreft==${PYREFT_VERSION}" \
+    || fail "pip install --no-deps pyreft==${PYREFT_VERSION} failed"
 
 pins_installed || fail "installed packages do not match the pins (see above)"
 
