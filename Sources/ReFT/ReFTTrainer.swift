@@ -100,7 +100,7 @@ public final class ReFTTrainer<Adapter: TrainableAdapter> {
     /// The held-out split.
     public let validation: PromptCompletionDataset?
     /// AdamW over the adapter's parameters.
-    public let optimizer: ResumableAdamW
+    public let optimizer: Adam
     /// The epochs finished so far.
     public internal(set) var history: [ReFTEpochRecord] = []
     /// Total steps over all epochs.
@@ -119,7 +119,7 @@ public final class ReFTTrainer<Adapter: TrainableAdapter> {
         self.validation = validation
         self.options = options
         totalSteps = options.epochs * options.stepsPerEpoch(exampleCount: data.examples.count)
-        optimizer = ResumableAdamW(
+        optimizer = Adam.adamW(
             parameters: adapter.parameters, learningRate: options.learningRate, weightDecay: options.weightDecay,
             schedule: totalSteps > 1
                 ? .linearWarmupThenDecay(warmupSteps: options.warmupSteps(totalSteps: totalSteps), totalSteps: totalSteps) : .constant)

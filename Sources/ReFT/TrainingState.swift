@@ -115,7 +115,11 @@ extension ReFTTrainer {
             second.append(try tensor(moments, "second_moment.\(name)", momentsURL).scalars)
         }
         try adapter.loadParameters(values)
-        try optimizer.restore(stepCount: description.optimizerSteps, firstMoments: first, secondMoments: second)
+        do {
+            try optimizer.restore(stepCount: description.optimizerSteps, firstMoments: first, secondMoments: second)
+        } catch {
+            throw ReFTError.invalidFile(file: momentsURL.path, field: "optimizer state", reason: String(describing: error))
+        }
         history = description.history
     }
 

@@ -17,19 +17,25 @@ extension TokenTask {
     }
 
     /// Hierarchical equality with objects as words: `"{W} {X} {Y} {Z} same?"`, answer `yes` when
-    /// `(W == X) == (Y == Z)`, else `no`. Object `oK` is the letter word `objectWord(K)` (`zaa`, `zab`, …),
+    /// `(W == X) == (Y == Z)`, else `no`. Its auxiliary tasks (`"… first?"` → `W == X`, `"… second?"` →
+    /// `Y == Z`) are mixed into training. Object `oK` is the letter word `objectWord(K)` (`zaa`, `zab`, …),
     /// letters only so that the GPT-2 pre-tokenizer keeps it whole.
     /// - Parameter objects: how many objects, 2...676 (default 40).
     public static func hierarchicalEquality(objects: Int = 40) throws -> TokenTask {
         guard (2...676).contains(objects) else {
             throw TokenTaskError.invalidArgument(name: "the object count", value: "\(objects)", expected: "2...676")
         }
-        return try TokenTask(
-            name: "hierarchical-equality",
-            causalTask: try .hierarchicalEquality(vocabularySize: objects),
-            template: "{W} {X} {Y} {Z} same?",
-            verbalizer: [.bool(true): "yes", .bool(false): "no"],
-            word: { _, value in objectWord(Int(value.symbolValue?.dropFirst() ?? "") ?? 0) })
+        let causalTask = try CausalTask.hierarchicalEquality(vocabularySize: objects)
+        let verbalizer: [Value: String] = [.bool(true): "yes", .bool(false): "no"]
+        let word: @Sendable (String, Value) -> String = { _, value in objectWord(Int(value.symbolValue?.dropFirst() ?? "") ?? 0) }
+        var task = try TokenTask(name: "hierarchical-equality", causalTask: causalTask, template: "{W} {X} {Y} {Z} same?",
+                                 verbalizer: verbalizer, word: word)
+        // Training also asks for each pair's equality ("first?" is W == X, "second?" is Y == Z).
+        task.auxiliaryTasks = try [("first", "WX"), ("second", "YZ")].map { question, variable in
+            try TokenTask(name: "hierarchical-equality-\(variable)", causalTask: causalTask, template: "{W} {X} {Y} {Z} \(question)?",
+                          output: variable, verbalizer: verbalizer, word: word)
+        }
+        return task
     }
 
     /// The word of object `index`: `z` and two letters (`zaa` for 0, `zab` for 1, …).

@@ -36,6 +36,7 @@ public enum TokenTaskCheckpoint {
     public struct Metadata: Codable, Equatable {
         public var schema = "interchange.token-task-model"
         public var task: String
+        public var fingerprint: String
         public var template: String
         public var options: TokenTaskTrainingOptions
         public var seed: UInt64
@@ -51,9 +52,9 @@ public enum TokenTaskCheckpoint {
         }
     }
 
-    /// The cache directory of (task, options, seed) under `root`.
-    public static func directory(for task: TokenTask, options: TokenTaskTrainingOptions, seed: UInt64, under root: URL) -> URL {
-        root.appendingPathComponent("\(task.name)-\(options.key)-seed\(seed)", isDirectory: true)
+    /// The cache directory of (task, options, seed) under `root`: `<task>-<fingerprint>-<options>-seed<seed>`.
+    public static func directory(for task: TokenTask, options: TokenTaskTrainingOptions, seed: UInt64, under root: URL) throws -> URL {
+        root.appendingPathComponent("\(task.name)-\(try task.fingerprint())-\(options.key)-seed\(seed)", isDirectory: true)
     }
 
     /// The model of (task, options, seed): read from `root` when cached there, otherwise built
@@ -62,9 +63,10 @@ public enum TokenTaskCheckpoint {
     public static func trainedModel(task: TokenTask, options: TokenTaskTrainingOptions = TokenTaskTrainingOptions(), seed: UInt64,
                                     cacheRoot root: URL, progress: ((Int, Int, Float) -> Void)? = nil) throws -> TrainedTokenTaskModel {
         try options.validate()
-        let folder = directory(for: task, options: options, seed: seed, under: root)
+        let folder = try directory(for: task, options: options, seed: seed, under: root)
+        let fingerprint = try task.fingerprint()
         if let cached = try? load(folder, task: task), let metadata = try? readMetadata(folder),
-           metadata.task == task.name, metadata.template == task.template.text, metadata.options == options, metadata.seed == seed,
+           metadata.task == task.name, metadata.fingerprint == fingerprint, metadata.template == task.template.text, metadata.options == options, metadata.seed == seed,
            cached.model.parameters.allSatisfy({ $0.scalars.allSatisfy(\.isFinite) }) {
             return TrainedTokenTaskModel(encoder: cached.encoder, model: cached.model, heldOutAccuracy: metadata.heldOutAccuracy,
                                          directory: folder, fromCache: true)
@@ -76,7 +78,7 @@ public enum TokenTaskCheckpoint {
         let checkInputs = try TokenTaskTraining.heldOutInputs(task, count: min(4, options.heldOutCount), seed: seed)
         let examples = try checkInputs.map { try encoder.example($0) }
         let logits = try TokenTaskTraining.lastLogits(of: model, prompts: examples.map(\.ids), padToken: tokenizer.vocabularySize - 1)
-        let metadata = Metadata(task: task.name, template: task.template.text, options: options, seed: seed, heldOutAccuracy: accuracy,
+        let metadata = Metadata(task: task.name, fingerprint: fingerprint, template: task.template.text, options: options, seed: seed, heldOutAccuracy: accuracy,
                                 checks: zip(examples, logits).map { Metadata.Check(prompt: $0.prompt, ids: $0.ids, answer: $0.answer,
                                                                                    positions: $0.positions, lastLogits: $1) })
         try save(model, tokenizerJSON: tokenizerData, metadata: metadata, to: folder)

@@ -94,7 +94,7 @@ struct ReFTStepBenchmark: ParsableCommand {
         }
         let trainingBatch = try PromptCompletionDataset.batch(examples)
         let decodeIds = (0..<decodePrompt).map { _ in generator.nextInt(below: 50257) }
-        let optimizer = ResumableAdamW(parameters: adapter.parameters, learningRate: 4e-3, weightDecay: 0, schedule: .constant)
+        let optimizer = Adam.adamW(parameters: adapter.parameters, learningRate: 4e-3, weightDecay: 0)
         let clock = ContinuousClock()
 
         func step() throws -> StepTimes {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The classes of hostile input of issue 12, against the built executables: sizes that would overflow
 /// or not fit in memory, non-finite and negative values, repeated list entries, malformed shards,

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `das-search --data TRAIN.jsonl [--validation FILE] [--test FILE] --model DIR`: alignment search on a
 /// counterfactual dataset file, with malformed files refused by file and line.

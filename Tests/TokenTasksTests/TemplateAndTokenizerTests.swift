@@ -73,6 +73,20 @@ struct TemplateAndTokenizerTests {
         #expect(Set(sumEncoder.answerIDs.values).count == 28)
     }
 
+    @Test func hierarchicalEqualityAuxiliaryPromptsAskForEachPair() throws {
+        let task = try TokenTask.hierarchicalEquality(objects: 30)
+        let tokenizer = try taskTokenizer(task)
+        #expect(task.auxiliaryTasks.map(\.output) == ["WX", "YZ"])
+        let (first, second) = (try TokenTaskEncoder(task: task.auxiliaryTasks[0], tokenizer: tokenizer),
+                               try TokenTaskEncoder(task: task.auxiliaryTasks[1], tokenizer: tokenizer))
+        let input: Assignment = ["W": "o4", "X": "o4", "Y": "o5", "Z": "o6"]
+        let firstExample = try first.example(input)
+        #expect(firstExample.prompt == "zae zae zaf zag first?")
+        #expect(firstExample.answer == first.answerIDs[.bool(true)])
+        #expect(try second.example(input).answer == second.answerIDs[.bool(false)])
+        #expect(try second.example(input).positions == ["W": 0, "X": 1, "Y": 2, "Z": 3, "last": 5])
+    }
+
     @Test(arguments: TokenTask.builtInNames)
     func tokenizerRoundTripsAndKeepsEveryWordWhole(name: String) throws {
         let task = try TokenTask.builtIn(named: name)

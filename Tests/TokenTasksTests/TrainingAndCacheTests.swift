@@ -108,7 +108,12 @@ struct TrainingAndCacheTests {
         #expect(!otherSeed.fromCache && otherSeed.directory != first.directory)
         var longer = options
         longer.steps = 4
-        #expect(TokenTaskCheckpoint.directory(for: task, options: longer, seed: 5, under: root) != first.directory)
+        #expect(try TokenTaskCheckpoint.directory(for: task, options: longer, seed: 5, under: root) != first.directory)
+        // Another task with the same name and template (fewer objects) is another directory too.
+        let smaller = try TokenTask.hierarchicalEquality(objects: 5)
+        #expect(try smaller.fingerprint() != task.fingerprint())
+        #expect(try TokenTaskCheckpoint.directory(for: smaller, options: options, seed: 5, under: root) != first.directory)
+        #expect(try task.fingerprint() == TokenTask.hierarchicalEquality(objects: 6).fingerprint())
 
         // A damaged cached file is not trusted: the model is trained again and rewritten.
         try Data("not safetensors".utf8).write(to: first.directory.appendingPathComponent("model.safetensors"))
@@ -135,10 +140,20 @@ struct TrainingAndCacheTests {
         let error = #expect(throws: TokenTaskError.self) { try options.validate() }
         #expect(error?.description.contains("heads is 5") == true)
         options = TokenTaskTrainingOptions()
+        options.initializationScale = .nan
+        let scale = #expect(throws: TokenTaskError.self) { try options.validate() }
+        #expect(scale?.description.contains("initializationScale is nan") == true)
+        // Hierarchical equality's recipe starts from larger weights, and the cache key says so.
+        let equality = TokenTaskTrainingOptions.defaults(for: try .hierarchicalEquality())
+        #expect(equality.initializationScale == 0.1 && equality.key.hasSuffix("-init0.1"))
+        #expect(TokenTaskTrainingOptions.defaults(for: try .priceTagging()) == TokenTaskTrainingOptions())
+        options = TokenTaskTrainingOptions()
         options.maxPositions = 10
         let task = try TokenTask.priceTagging()
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
         let tooShort = #expect(throws: TokenTaskError.self) {
-            try TokenTaskCheckpoint.trainedModel(task: task, options: options, seed: 0, cacheRoot: try temporaryDirectory())
+            try TokenTaskCheckpoint.trainedModel(task: task, options: options, seed: 0, cacheRoot: root)
         }
         #expect(tooShort == .promptTooLong(task: "price-tagging", tokens: 22, maxPositions: 10))
     }

@@ -4,6 +4,10 @@ import Foundation
 /// `m ← β₁ m + (1 − β₁) g`, `v ← β₂ v + (1 − β₂) g²`, `m̂ = m / (1 − β₁ᵗ)`, `v̂ = v / (1 − β₂ᵗ)`,
 /// `p ← p − lr m̂ / (√v̂ + ε)`. L2 weight decay adds `λ p` to `g` first; decoupled weight decay
 /// (AdamW) first shrinks `p ← p − lr λ p`.
+///
+/// Its whole state (both moment estimates and the step count) can be read and put back with
+/// `restore(stepCount:firstMoments:secondMoments:)`, so a training run saved at the end of an epoch
+/// resumes exactly where it stopped.
 public final class Adam: Optimizer {
     public let parameters: [Tensor]
     public private(set) var stepCount = 0
@@ -15,8 +19,10 @@ public final class Adam: Optimizer {
     public let epsilon: Float
     /// The weight decay applied at each update.
     public let weightDecay: WeightDecay
-    private var firstMoments: [[Float]]
-    private var secondMoments: [[Float]]
+    /// Per parameter, the first moment estimate `m` (the parameter's element count).
+    public private(set) var firstMoments: [[Float]]
+    /// Per parameter, the second moment estimate `v`.
+    public private(set) var secondMoments: [[Float]]
 
     /// An Adam optimizer over `parameters`; pass `weightDecay: .decoupled(λ)` for AdamW.
     public init(parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
@@ -36,6 +42,21 @@ public final class Adam: Optimizer {
     public static func adamW(parameters: [Tensor], learningRate: Float = 1e-3, weightDecay: Float = 0.01,
                              schedule: LearningRateSchedule = .constant) -> Adam {
         Adam(parameters: parameters, learningRate: learningRate, weightDecay: .decoupled(weightDecay), schedule: schedule)
+    }
+
+    /// Puts back a state read from `stepCount`, `firstMoments` and `secondMoments`.
+    /// - Throws: `TensorError.invalidArgument` when the step count is negative or the moments' counts
+    ///   or sizes differ from the parameters'.
+    public func restore(stepCount: Int, firstMoments: [[Float]], secondMoments: [[Float]]) throws {
+        guard stepCount >= 0, firstMoments.count == parameters.count, secondMoments.count == parameters.count,
+              zip(parameters, zip(firstMoments, secondMoments)).allSatisfy({ $0.elementCount == $1.0.count && $0.elementCount == $1.1.count })
+        else {
+            throw TensorError.invalidArgument(
+                op: "Adam.restore", reason: "the saved state (step \(stepCount), moments of \(firstMoments.map(\.count)) elements) does not fit parameters of shapes \(parameters.map(\.shape))")
+        }
+        self.stepCount = stepCount
+        self.firstMoments = firstMoments
+        self.secondMoments = secondMoments
     }
 
     public func step() {
