@@ -7,7 +7,7 @@ struct MergeCommand: ParsableCommand {
         commandName: "merge",
         abstract: "Combine the JSON reports of `--shard k/n` runs into the report of the whole search.",
         discussion: """
-            Every shard of one search (same flags, same seed, --shard 1/n … n/n) must be given once. The result equals
+            Every shard of one search (same flags, same seed, --shard 1/n … n/n) must be given once. The result equals \
             the unsharded run's report except for its timings. Example, with GNU parallel:
               parallel das-search --shard {}/3 --json part{}.json --quiet ::: 1 2 3
               das-search merge part1.json part2.json part3.json --json report.json

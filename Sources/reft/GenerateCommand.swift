@@ -12,16 +12,16 @@ struct GenerateCommand: ParsableCommand {
         commandName: "generate",
         abstract: "Continue a prompt with the model, printing the new text as each token is chosen.",
         discussion: """
-            Greedy by default (the most likely token each step). Give --temperature, --top-k or --top-p to sample
-            instead; sampling is seeded (--seed, default 0), so the same command prints the same text.
-            Generation stops after --max-new-tokens, or at the model's end-of-sequence token
-            (eos_token_id in generation_config.json or config.json) unless --ignore-eos. The prompt is encoded with
-            the model's tokenizer.json, special tokens added as its template says. A key/value cache makes each
+            Greedy by default (the most likely token each step). Give --temperature, --top-k or --top-p to sample \
+            instead; sampling is seeded (--seed, default 0), so the same command prints the same text. \
+            Generation stops after --max-new-tokens, or at the model's end-of-sequence token \
+            (eos_token_id in generation_config.json or config.json) unless --ignore-eos. The prompt is encoded with \
+            the model's tokenizer.json, special tokens added as its template says. A key/value cache makes each \
             new token cost one position's work. Timing goes to stderr, so stdout holds only the text.
 
-            With --adapter (repeatable), adapters trained by `reft train` act during generation: ReFT
-            interventions edit the prompt's positions during the prefill only (decoding then reuses the
-            key/value cache at no extra cost); several compose in the order given. A LoRA adapter is merged
+            With --adapter (repeatable), adapters trained by `reft train` act during generation: ReFT \
+            interventions edit the prompt's positions during the prefill only (decoding then reuses the \
+            key/value cache at no extra cost); several compose in the order given. A LoRA adapter is merged \
             into the weights.
 
             Examples:

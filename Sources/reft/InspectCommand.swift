@@ -10,9 +10,9 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "Describe a checkpoint: architecture, intervention sites, parameter count, dtypes on disk.",
         discussion: """
-            Reads config.json and every weight (so a checkpoint that inspects cleanly also loads), then prints the
-            architecture, the sites interventions can name (embedding and layer.<i>.block_input, .attention_output,
-            .mlp_output, .block_output), the parameter count (a tied embedding counted once) and how the weights are
+            Reads config.json and every weight (so a checkpoint that inspects cleanly also loads), then prints the \
+            architecture, the sites interventions can name (embedding and layer.<i>.block_input, .attention_output, \
+            .mlp_output, .block_output), the parameter count (a tied embedding counted once) and how the weights are \
             stored. With --json, writes {"schema": "interchange.reft.inspect", "version": 1, ...}.
 
             Example:

@@ -12,11 +12,11 @@ struct LogitsCommand: ParsableCommand {
         commandName: "logits",
         abstract: "Run the model on a prompt and print the most likely next tokens after its last position.",
         discussion: """
-            The prompt is given as token ids (--ids 15496,11,995) or as text (--text, encoded with the model's
-            tokenizer.json, special tokens added as the tokenizer's template says). With --json, writes
+            The prompt is given as token ids (--ids 15496,11,995) or as text (--text, encoded with the model's \
+            tokenizer.json, special tokens added as the tokenizer's template says). With --json, writes \
             {"schema": "interchange.reft.logits", "version": 1, "ids": [...], "vocabulary_size": V, "adapters": [...],
              "logits": [[V numbers] for every position]}.
-            With --adapter (repeatable), the logits are the intervened model's: ReFT adapters act on the prompt's
+            With --adapter (repeatable), the logits are the intervened model's: ReFT adapters act on the prompt's \
             positions as in training, several composing in the order given; a LoRA adapter is merged into the weights.
 
             Examples:

@@ -15,14 +15,14 @@ struct PretrainCommand: ParsableCommand {
         abstract: "Train a small transformer from scratch on a text file and write it as a Hugging Face checkpoint.",
         discussion: """
             --config is a Hugging Face config.json (GPT-2 or Llama family) describing the architecture; its
-            vocab_size must cover --tokenizer (a tokenizer.json). The corpus (--data) is plain text: each
-            non-empty line is a document, encoded without special tokens and followed by the config's
-            eos_token_id when it has one; the documents are concatenated and cut into --sequence-length windows.
-            Every weight trains (next-token cross-entropy, AdamW, linear warm-up then decay), starting from
+            vocab_size must cover --tokenizer (a tokenizer.json). The corpus (--data) is plain text: each \
+            non-empty line is a document, encoded without special tokens and followed by the config's \
+            eos_token_id when it has one; the documents are concatenated and cut into --sequence-length windows. \
+            Every weight trains (next-token cross-entropy, AdamW, linear warm-up then decay), starting from \
             seeded random weights (normal, standard deviation initializer_range or 0.02).
 
             --out receives config.json, model.safetensors (Hugging Face tensor names, F32) and tokenizer.json,
-            rewritten atomically after every epoch: `transformers.AutoModelForCausalLM.from_pretrained(out)` loads
+            rewritten atomically after every epoch: `transformers.AutoModelForCausalLM.from_pretrained(out)` loads \
             it, and so does every reft command.
 
             Example:

@@ -9,8 +9,8 @@ struct ReftCommand: ParsableCommand {
         commandName: "reft",
         abstract: "Load a Hugging Face transformer checkpoint: inspect, tokenize, score or continue text, train ReFT and LoRA adapters, pretrain small models.",
         discussion: """
-            A model is a directory as Hugging Face writes it: config.json (GPT-2, Llama, Qwen2 or Mistral),
-            model.safetensors or its shards with model.safetensors.index.json (F32, F16 or BF16; read into Float32),
+            A model is a directory as Hugging Face writes it: config.json (GPT-2, Llama, Qwen2 or Mistral), \
+            model.safetensors or its shards with model.safetensors.index.json (F32, F16 or BF16; read into Float32), \
             and tokenizer.json (byte-level BPE) for the commands that take text.
 
             Examples:
@@ -24,7 +24,7 @@ struct ReftCommand: ParsableCommand {
               reft generate --model ./tiny-llama --adapter my-adapter --prompt "Once upon a time"
               reft pretrain --config config.json --tokenizer tokenizer.json --data corpus.txt --out ./tiny-model
 
-            Errors print one line on stderr; the exit status is 2 for bad arguments and 1 for failures
+            Errors print one line on stderr; the exit status is 2 for bad arguments and 1 for failures \
             (a missing or corrupt model).
             """,
         subcommands: [InspectCommand.self, TokenizeCommand.self, LogitsCommand.self, GenerateCommand.self, TrainCommand.self, PretrainCommand.self]

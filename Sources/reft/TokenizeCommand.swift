@@ -9,7 +9,7 @@ struct TokenizeCommand: ParsableCommand {
         commandName: "tokenize",
         abstract: "Encode text with a tokenizer.json and print each token id with its text.",
         discussion: """
-            Byte-level BPE as Hugging Face's tokenizers library runs it (GPT-2, Llama 3 and Qwen2 pre-tokenizers).
+            Byte-level BPE as Hugging Face's tokenizers library runs it (GPT-2, Llama 3 and Qwen2 pre-tokenizers). \
             With --json, writes {"schema": "interchange.reft.tokenize", "version": 1, "ids": [...], "tokens": [...]}.
 
             Example:

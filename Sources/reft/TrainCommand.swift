@@ -14,23 +14,23 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a ReFT or LoRA adapter on a frozen model from JSON Lines prompt/completion pairs.",
         discussion: """
-            The data is JSON Lines, one {"prompt": "...", "completion": "..."} a line; the loss counts only the
-            completion's tokens (plus the end-of-sequence token, unless --no-eos). The base model is frozen: only
-            the adapter's parameters train, with AdamW, a linear warm-up (--warmup-ratio of all steps) and a linear
+            The data is JSON Lines, one {"prompt": "...", "completion": "..."} a line; the loss counts only the \
+            completion's tokens (plus the end-of-sequence token, unless --no-eos). The base model is frozen: only \
+            the adapter's parameters train, with AdamW, a linear warm-up (--warmup-ratio of all steps) and a linear \
             decay to zero.
 
-            ReFT (--type loreft, direft, noreft, consreft or lobireft): rank-k interventions at --site of each of
-            --layers, acting on the prompt tokens --positions selects: f<n> the first n, l<n> the last n, f<n>+l<m>
-            both (with separate weights for the two parts unless --share-weights). LoReFT edits
-            h + Rᵀ(Wh + b − Rh) and has 2dk + k parameters per intervention.
-            LoRA (--type lora): rank-r updates W + (α/r)·B·A of the --lora-targets projections (q, k, v, o, gate,
+            ReFT (--type loreft, direft, noreft, consreft or lobireft): rank-k interventions at --site of each of \
+            --layers, acting on the prompt tokens --positions selects: f<n> the first n, l<n> the last n, f<n>+l<m> \
+            both (with separate weights for the two parts unless --share-weights). LoReFT edits \
+            h + Rᵀ(Wh + b − Rh) and has 2dk + k parameters per intervention. \
+            LoRA (--type lora): rank-r updates W + (α/r)·B·A of the --lora-targets projections (q, k, v, o, gate, \
             up, down, or all) of each of --layers; B starts at zero.
 
-            After every epoch the adapter is saved atomically in --out with its training state
-            (training-state.json, training-state.safetensors: AdamW's moments and step count); --resume continues
-            from there and ends exactly where an uninterrupted run would. A NaN or infinite loss stops training
-            with the last epoch's adapter kept. --validation FILE gives a held-out loss and exact-match accuracy
-            (every completion token the model's top choice) after each epoch. --json PATH writes
+            After every epoch the adapter is saved atomically in --out with its training state \
+            (training-state.json, training-state.safetensors: AdamW's moments and step count); --resume continues \
+            from there and ends exactly where an uninterrupted run would. A NaN or infinite loss stops training \
+            with the last epoch's adapter kept. --validation FILE gives a held-out loss and exact-match accuracy \
+            (every completion token the model's top choice) after each epoch. --json PATH writes \
             {"schema": "interchange.reft.train", "version": 1, ...} with the per-epoch history.
 
             Examples:
