@@ -81,7 +81,7 @@ import TestSupport
         #expect(result.status == 0)
         for flag in ["--task", "--model", "--layers", "--dims", "--method", "--epochs", "--batch-size", "--lr", "--train-size",
                      "--test-size", "--validation-size", "--validation-seed", "--seeds", "--restarts", "--export-data",
-                     "--seed", "--out", "--json", "--svg", "--quiet", "--shard", "--data", "--validation", "--test"] {
+                     "--seed", "--out", "--json", "--svg", "--quiet", "--shard", "--data", "--validation", "--test", "--early-stopping"] {
             #expect(result.standardOutput.contains(flag), "--help lacks \(flag)")
         }
     }
