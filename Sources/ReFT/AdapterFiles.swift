@@ -17,6 +17,12 @@ struct AdapterDescription: Codable {
             case configHash = "config_hash", family, modelType = "model_type", hiddenSize = "hidden_size"
             case numHiddenLayers = "num_hidden_layers", vocabSize = "vocab_size"
         }
+
+        /// The fields a base model is recorded by.
+        init(_ fingerprint: BaseModelFingerprint) {
+            (configHash, family, modelType) = (fingerprint.configHash, fingerprint.family, fingerprint.modelType)
+            (hiddenSize, numHiddenLayers, vocabSize) = (fingerprint.hiddenSize, fingerprint.layerCount, fingerprint.vocabularySize)
+        }
     }
     struct Weights: Codable {
         var file: String
@@ -77,14 +83,25 @@ extension ReFTAdapter {
             format: Self.formatName, formatVersion: Self.formatVersion, type: spec.kind.rawValue, rank: spec.rank, width: width,
             layers: layerIndices, site: spec.component.rawValue, positions: spec.positions.description, shareWeights: spec.shareWeights,
             activation: spec.activation.rawValue, dropout: spec.dropout,
-            baseModel: .init(configHash: baseModel.configHash, family: baseModel.family, modelType: baseModel.modelType,
-                             hiddenSize: baseModel.hiddenSize, numHiddenLayers: baseModel.layerCount, vocabSize: baseModel.vocabularySize),
+            baseModel: .init(baseModel),
             weights: .init(file: Self.weightsFileName, sha256: SHA256.hexDigest(weights)))
+        try Self.writePair(weights: weights, description: Self.encodeDescription(description), to: directory, failingAt: failure)
+    }
+
+    /// An `adapter.json` body: pretty-printed, sorted keys, a final newline.
+    static func encodeDescription<Description: Encodable>(_ description: Description) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         var json = try encoder.encode(description)
         json.append(0x0a)
+        return json
+    }
 
+    /// Writes an adapter's pair of files (`adapter.safetensors`, then `adapter.json`) into `directory`,
+    /// shared by ReFT and LoRA adapters: both go to temporary files first, then are renamed over the
+    /// old pair; a failure while writing leaves the previous pair untouched, and a failure between the
+    /// two renames puts the previous weights file back.
+    static func writePair(weights: Data, description json: Data, to directory: URL, failingAt failure: SaveStep? = nil) throws {
         let manager = FileManager.default
         let weightsURL = directory.appendingPathComponent(Self.weightsFileName)
         let jsonURL = directory.appendingPathComponent(Self.descriptionFileName)

@@ -27,7 +27,8 @@ extension LoRAAdapter {
     public static let typeName = "lora"
 
     /// Writes `adapter.safetensors` (`layers.<i>.<target>.lora_a` `[r, in]`, `lora_b` `[out, r]`, F32)
-    /// then `adapter.json` (recording the weights' SHA-256), each to a temporary file renamed into place.
+    /// then `adapter.json` (recording the weights' SHA-256), written as a pair the way ReFT adapters are
+    /// (`ReFTAdapter.writePair`): a failure leaves the previous pair.
     /// - Throws: `ReFTError.fileAccess`.
     public func save(to directory: URL) throws {
         let weights = SafetensorsArchive(tensors: Dictionary(uniqueKeysWithValues: namedParameters.map { ($0.name, $0.tensor) }),
@@ -35,18 +36,9 @@ extension LoRAAdapter {
         let description = LoRADescription(
             format: ReFTAdapter.formatName, formatVersion: ReFTAdapter.formatVersion, type: Self.typeName, rank: spec.rank, alpha: spec.alpha,
             layers: layerIndices, targets: spec.targets.map(\.rawValue),
-            baseModel: .init(configHash: baseModel.configHash, family: baseModel.family, modelType: baseModel.modelType,
-                             hiddenSize: baseModel.hiddenSize, numHiddenLayers: baseModel.layerCount, vocabSize: baseModel.vocabularySize),
+            baseModel: .init(baseModel),
             weights: .init(file: Self.weightsFileName, sha256: SHA256.hexDigest(weights)))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var json = try encoder.encode(description)
-        json.append(0x0a)
-        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
-            throw ReFTError.fileAccess(file: directory.path, reason: "cannot create the folder: \(error.localizedDescription)")
-        }
-        try ReFTTrainer<LoRAAdapter>.writeAtomically(weights, to: directory.appendingPathComponent(Self.weightsFileName))
-        try ReFTTrainer<LoRAAdapter>.writeAtomically(json, to: directory.appendingPathComponent(ReFTAdapter.descriptionFileName))
+        try ReFTAdapter.writePair(weights: weights, description: ReFTAdapter.encodeDescription(description), to: directory)
     }
 
     /// Reads a LoRA adapter for `model` and binds it (unmerged; call `prepareForward()` to apply it).
