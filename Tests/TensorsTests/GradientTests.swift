@@ -54,6 +54,13 @@ import TestSupport
         try expectGradientsMatch(of: [x]) { $0[0].sum() }
     }
 
+    @Test func affineLayer() throws {
+        let w = variable([5, 4], seed: 64), b = variable([5], seed: 65)
+        try expectGradientsMatch(of: [variable([3, 4], seed: 66), w, b]) { try Tensor.affine($0[0], weight: $0[1], bias: $0[2]) }
+        try expectGradientsMatch(of: [variable([2, 3, 4], seed: 67), w, b]) { try Tensor.affine($0[0], weight: $0[1], bias: $0[2]) }
+        try expectGradientsMatch(of: [variable([1, 4], seed: 68), w, b]) { try Tensor.affine($0[0], weight: $0[1], bias: $0[2]) }
+    }
+
     @Test func matrixProducts() throws {
         let a = variable([3, 4], seed: 10), w = variable([4, 5], seed: 11)
         try expectGradientsMatch(of: [a, w]) { try Tensor.matmul($0[0], $0[1]) }

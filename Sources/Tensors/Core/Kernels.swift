@@ -110,7 +110,9 @@ extension Kernels {
         var index = 0
         var largestLanes = SIMD8<Float>(repeating: -.infinity)
         while index + 8 <= count {
-            largestLanes = pointwiseMax(largestLanes, load(input + index, available: 8))
+            // A masked replacement, not `pointwiseMax`, which is an out-of-line call per vector.
+            let values = load(input + index, available: 8)
+            largestLanes.replace(with: values, where: values .> largestLanes)
             index += 8
         }
         largest = largestLanes.max()

@@ -30,7 +30,11 @@ enum VectorExponential {
     /// `e^x` in each lane (see the type's discussion for accuracy and range).
     @inline(__always)
     static func exp(_ x: Vector) -> Vector {
-        let clamped = x.clamped(lowerBound: Vector(repeating: lowerLimit), upperBound: Vector(repeating: upperLimit))
+        // Clamped with masked replacement, not `clamped(lowerBound:upperBound:)`, which compiles to
+        // two out-of-line calls per vector (a quarter of GELU's time).
+        var clamped = x
+        clamped.replace(with: lowerLimit, where: x .< lowerLimit)
+        clamped.replace(with: upperLimit, where: x .> upperLimit)
         // Round x / ln 2 to the nearest integer n: adding 1.5·2²³ leaves n in the low mantissa bits.
         let shifted = clamped * log2e + roundingShift
         let n = shifted - roundingShift

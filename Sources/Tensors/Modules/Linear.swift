@@ -32,8 +32,7 @@ public final class Linear: Module {
 
     /// `x Wᵀ + b` for `x` of shape `[..., in]`, shape `[..., out]`.
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        let product = try Tensor.matmul(x, weight, transposeB: true)
-        guard let bias else { return product }
-        return try product + bias
+        guard let bias else { return try Tensor.matmul(x, weight, transposeB: true) }
+        return try Tensor.affine(x, weight: weight, bias: bias)
     }
 }

@@ -16,6 +16,29 @@ extension Tensor {
         }
     }
 
+    /// A linear layer's affine map `x Wᵀ + b` as one product: the output starts as `b` in every row
+    /// and sgemm accumulates `x Wᵀ` onto it (`beta = 1`), instead of a product followed by a
+    /// broadcasting add, a second pass over the output.
+    ///
+    /// Shapes: `x` `[..., in]` (rank 2 or more), `weight` `[out, in]`, `bias` `[out]` → `[..., out]`.
+    ///
+    /// Backward, with `G = ∂L/∂y` viewed as `[rows, out]` and `x` as `[rows, in]`:
+    /// `∂x = G W`, `∂W = Gᵀ x`, `∂b = Σ_rows G` (the bias enters every row with coefficient 1).
+    /// - Throws: `TensorError.shapeMismatch` naming `affine` when the shapes do not fit.
+    public static func affine(_ x: Tensor, weight: Tensor, bias: Tensor) throws -> Tensor {
+        let mismatch = TensorError.shapeMismatch(op: "affine", shapes: [x.shape, weight.shape, bias.shape],
+                                                 reason: "needs x [..., in], weight [out, in] and bias [out]")
+        guard x.rank >= 2, weight.rank == 2 else { throw mismatch }
+        let product = try MatrixProductShape(x.shape, weight.shape, transposeA: false, transposeB: true)
+        guard bias.shape == [product.n] else { throw mismatch }
+        let scalars = product.multiply(x.scalars, weight.scalars, ontoEveryRow: bias.scalars)
+        return result(shape: product.outputShape, scalars: scalars, inputs: [x, weight, bias]) { g in
+            [x.requiresGradient ? Tensor(validShape: x.shape, scalars: product.gradientOfA(g.scalars, weight.scalars)) : nil,
+             weight.requiresGradient ? Tensor(validShape: weight.shape, scalars: product.gradientOfB(g.scalars, x.scalars)) : nil,
+             bias.requiresGradient ? Tensor(validShape: bias.shape, scalars: Kernels.columnSums(g.scalars, width: product.n)) : nil]
+        }
+    }
+
     /// `self · other`; see `Tensor.matmul(_:_:transposeA:transposeB:)`.
     public func matmul(_ other: Tensor, transposeOther: Bool = false) throws -> Tensor {
         try Tensor.matmul(self, other, transposeB: transposeOther)
@@ -79,6 +102,29 @@ struct MatrixProductShape {
                                   a + i * m * k, b + (batchedB ? i * k * n : 0), into: c + i * m * n)
                 }
             }
+        }
+    }
+
+    /// `op(A) · op(B) + 1 rowᵀ`: `row` (`[n]`) copied into every output row, then the product
+    /// accumulated onto it. Only for a shared `B` and an untransposed `A` (a linear layer).
+    func multiply(_ a: [Float], _ b: [Float], ontoEveryRow row: [Float]) -> [Float] {
+        precondition(stacksRowsOfA && row.count == n, "multiply(ontoEveryRow:) needs a shared B, an untransposed A and an [n] row")
+        let rows = batchCount * m
+        return [Float](unsafeUninitializedCapacity: rows * n) { output, initialized in
+            guard rows > 0, n > 0 else { initialized = 0; return }
+            let c = output.baseAddress!
+            row.withUnsafeBufferPointer { row in
+                for r in 0..<rows { (c + r * n).initialize(from: row.baseAddress!, count: n) }
+            }
+            if k > 0 {
+                a.withUnsafeBufferPointer { a in
+                    b.withUnsafeBufferPointer { b in
+                        BLAS.multiply(transposeA: false, transposeB: transposeB, m: rows, n: n, k: k,
+                                      a.baseAddress!, b.baseAddress!, into: c, beta: 1)
+                    }
+                }
+            }
+            initialized = rows * n
         }
     }
 
