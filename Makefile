@@ -42,3 +42,5 @@ bench: deps
 	.build/release/bench tokenizer
 	# LoReFT training step and adapted greedy decoding on GPT-2 small, beside pyreft 0.1.0, two threads each.
 	.build/release/bench reft --threads 2
+	# One boundless-DAS training step on GPT-2 small (batch 16 x 64, layer 6, last position), beside pyvene 0.1.8, two threads each.
+	.build/release/bench das-transformer --threads 2

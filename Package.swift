@@ -40,10 +40,11 @@ let package = Package(
         .target(name: "Transformers", dependencies: ["Tensors", "Interventions", "Networks", "Randomness"]),
         .target(name: "ReFT", dependencies: ["Transformers", "Tokenizers", "Interventions", "Networks", "Tensors", "Randomness"]),
         .target(name: "CausalModels", dependencies: ["Randomness"]),
-        .target(name: "Alignment", dependencies: ["Tensors", "Interventions", "Networks", "CausalModels"]),
+        .target(name: "Alignment", dependencies: ["Tensors", "Interventions", "Networks", "CausalModels", "Transformers", "TokenTasks"]),
         .target(name: "Reports"),
         .target(name: "TokenTasks", dependencies: ["CausalModels", "Transformers", "Tokenizers", "Networks", "Tensors", "Randomness"]),
-        .target(name: "Experiments", dependencies: ["Alignment", "Networks", "Interventions", "CausalModels", "Tensors"]),
+        .target(name: "Experiments", dependencies: ["Alignment", "Networks", "Interventions", "CausalModels", "Tensors",
+                                               "ReFT", "Transformers", "Tokenizers", "TokenTasks", "Randomness", "Reports"]),
         .target(
             name: "Interchange",
             dependencies: ["Tensors", "Randomness", "CausalModels", "Interventions", "Networks", "Tokenizers", "Transformers", "ReFT",
@@ -69,15 +70,20 @@ let package = Package(
             dependencies: ["Experiments", "Reports", "Alignment", "Tensors"],
             path: "notebooks-as-scripts/sum-of-three"
         ),
+        .executableTarget(name: "reft-new-style", dependencies: ["Experiments", "Reports", "ReFT", "Tensors"], path: "notebooks-as-scripts/reft-new-style"),
+        .executableTarget(name: "reft-memorisation", dependencies: ["Experiments", "Reports", "ReFT", "Tensors"], path: "notebooks-as-scripts/reft-memorisation"),
+        .executableTarget(name: "reft-vs-lora", dependencies: ["Experiments", "Reports", "ReFT", "Tensors"], path: "notebooks-as-scripts/reft-vs-lora"),
+        .executableTarget(name: "reft-composition", dependencies: ["Experiments", "Reports", "ReFT", "Tensors"], path: "notebooks-as-scripts/reft-composition"),
         .target(name: "CommandLineSupport", dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(
             name: "das-search",
             dependencies: ["CommandLineSupport", "Alignment", "Experiments", "Networks", "Interventions", "CausalModels", "Reports", "Tensors",
+                           "Transformers", "TokenTasks", "Tokenizers", "Randomness",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "bench",
-            dependencies: ["Tensors", "CLinearAlgebra", "Alignment", "Experiments", "Networks", "Interventions", "CausalModels", "Transformers", "Tokenizers", "ReFT",
+            dependencies: ["Tensors", "CLinearAlgebra", "Alignment", "Experiments", "Networks", "Interventions", "CausalModels", "Transformers", "Tokenizers", "ReFT", "TokenTasks",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
@@ -100,8 +106,9 @@ let package = Package(
         .testTarget(name: "ReftCommandTests", dependencies: ["reft", "Networks", "TestSupport"]),
         .testTarget(name: "ReFTTests", dependencies: ["ReFT", "Transformers", "Tokenizers", "Interventions", "Networks", "Tensors", "TestSupport"]),
         .testTarget(name: "DASSearchTests", dependencies: ["das-search", "FuzzSupport", "TestSupport"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Alignment", "Interventions", "CausalModels"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Alignment", "Interventions", "CausalModels", "ReFT", "Transformers"]),
         .testTarget(name: "TokenTasksTests", dependencies: ["TokenTasks", "CausalModels", "Tokenizers", "Transformers", "Randomness"]),
-        .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Networks", "Interventions", "CausalModels", "Tensors", "TestSupport"]),
+        .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Networks", "Interventions", "CausalModels", "Tensors", "TestSupport",
+                                                   "Transformers", "Randomness"]),
     ]
 )

@@ -35,6 +35,9 @@ public struct DASConfiguration: Codable, Sendable, Equatable {
     public var temperatureEnd: Float
     /// Early stopping on validation IIA (rotation method; needs validation data); `nil` trains every planned step.
     public var earlyStopping: EarlyStopping?
+    /// The token position of a transformer site (`last`, a template slot such as `X`, or an index);
+    /// `nil` for an MLP, whose site has no positions.
+    public var position: String? = nil
 
     public init(site: String, variables: [String], subspaceSizes: [Int], method: AlignmentMethod = .rotation, rank: Int? = nil,
                 epochs: Int = 5, batchSize: Int = 64, learningRate: Float = 0.001, warmupFraction: Float = 0,

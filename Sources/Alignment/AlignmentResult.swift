@@ -37,6 +37,8 @@ public struct AlignmentResult: Codable, Sendable, Equatable {
     public var epochLosses: [Float]
     /// `max|RRᵀ − I|` of the learned rotation after training (`nil` for the neuron method).
     public var orthonormalityError: Float?
+    /// Boundless DAS: the rotated coordinates whose mask weight ends above 0.5 (`nil` for other methods).
+    public var learnedSubspaceSize: Int? = nil
 }
 
 extension DistributedAlignmentSearch {

@@ -60,7 +60,8 @@ public final class DistributedAlignmentSearch {
         intervention = try Self.makeIntervention(configuration, width: width)
     }
 
-    private static func makeIntervention(_ configuration: DASConfiguration, width: Int) throws -> any Intervention {
+    /// The intervention a configuration asks for at a site of `width` (shared with `TransformerAlignmentSearch`).
+    static func makeIntervention(_ configuration: DASConfiguration, width: Int) throws -> any Intervention {
         let sizes = configuration.subspaceSizes
         let rank = configuration.rank ?? width
         switch configuration.method {

@@ -67,8 +67,9 @@ public struct Heatmap {
         return (labelWidth + cell * Double(columns.count), 44 + cell * Double(rows.count) + 44)
     }
 
-    /// Draws the colour bar for 0...1 at `(x, y)`, `height` tall.
-    public static func drawColorBar(into document: inout SVGDocument, x: Double, y: Double, height: Double) {
+    /// Draws the colour bar for 0...1 at `(x, y)`, `height` tall, headed by `label` (what the
+    /// colours measure).
+    public static func drawColorBar(into document: inout SVGDocument, x: Double, y: Double, height: Double, label: String = "IIA") {
         let steps = 20
         for step in 0..<steps {
             let value = 1 - Double(step) / Double(steps)
@@ -78,6 +79,6 @@ public struct Heatmap {
         for tick in [0.0, 0.5, 1.0] {
             document.text(String(format: "%.1f", tick), x: x + 22, y: y + (1 - tick) * height + 4, size: 11)
         }
-        document.text("IIA", x: x, y: y - 8, size: 11)
+        document.text(label, x: x, y: y - 8, size: 11)
     }
 }

@@ -23,7 +23,7 @@ public final class Transformer: Module {
     /// `[vocabulary, width]` when the head is untied; `nil` when it reuses `tokenEmbedding`.
     public let head: Linear?
     /// RoPE's inverse frequencies `[headDim / 2]` (Llama family).
-    private let inverseFrequencies: [Float]?
+    let inverseFrequencies: [Float]?
 
     /// A model with seeded random weights as HF initializes them: linear and embedding weights
     /// normal with standard deviation `scale`, biases 0, normalization weights 1.
@@ -95,28 +95,17 @@ public final class Transformer: Module {
         _ tokens: TokenBatch, plan: InterventionPlan? = nil, collecting: [Site] = [],
         logits: LogitPositions = .all, cache: KeyValueCache? = nil
     ) throws -> TransformerOutput {
-        let (batch, t) = (tokens.batch, tokens.length)
+        let t = tokens.length
         try checkSites((plan?.entries.map(\.site) ?? []) + collecting)
-        if let bad = tokens.ids.firstIndex(where: { !(0..<configuration.vocabularySize).contains($0) }) {
-            throw TransformerError.invalidInput(
-                "token id \(tokens.ids[bad]) (example \(bad / t), position \(bad % t)) is outside the vocabulary 0..<\(configuration.vocabularySize)")
-        }
         let (positions, firstValidKey) = try positionsAndPadding(tokens, cache: cache)
         if let window = configuration.slidingWindow, (cache?.length ?? 0) + t > window {
             throw TransformerError.invalidInput(
                 "\((cache?.length ?? 0) + t) positions exceed the sliding window of \(window) (sliding_window); only full attention is implemented")
         }
-        if configuration.family == .gpt2, let beyond = positions.first(where: { $0 >= configuration.maxPositions }) {
-            throw TransformerError.invalidInput("position \(beyond) is beyond the model's \(configuration.maxPositions) positions (n_positions)")
-        }
         let pass = ForwardPass(plan: plan, collecting: Set(collecting), positions: positions,
                                firstValidKey: firstValidKey.contains { $0 > 0 } ? firstValidKey : nil,
                                inverseFrequencies: inverseFrequencies, cache: cache)
-        var x = try tokenEmbedding(tokens.ids, batch: batch, length: t)
-        if let positionEmbedding {
-            x = try x + positionEmbedding(positions, batch: batch, length: t)
-        }
-        x = try pass.visit(.embedding, x)
+        var x = try pass.visit(.embedding, embedded(tokens, positions: positions))
         for layer in layers {
             x = try layer(x, pass: pass)
         }
@@ -125,8 +114,26 @@ public final class Transformer: Module {
         return TransformerOutput(logits: try headLogits(hidden, at: logits), hiddenStates: hidden, collected: pass.collected)
     }
 
+    /// Token (and, for GPT-2, learned position) embeddings `[batch, t, width]` of `tokens` at
+    /// `positions` (`batch * t` position ids).
+    /// - Throws: `TransformerError.invalidInput` for a token id outside the vocabulary or a GPT-2
+    ///   position beyond `n_positions`.
+    func embedded(_ tokens: TokenBatch, positions: [Int]) throws -> Tensor {
+        let (batch, t) = (tokens.batch, tokens.length)
+        if let bad = tokens.ids.firstIndex(where: { !(0..<configuration.vocabularySize).contains($0) }) {
+            throw TransformerError.invalidInput(
+                "token id \(tokens.ids[bad]) (example \(bad / t), position \(bad % t)) is outside the vocabulary 0..<\(configuration.vocabularySize)")
+        }
+        if configuration.family == .gpt2, let beyond = positions.first(where: { $0 >= configuration.maxPositions }) {
+            throw TransformerError.invalidInput("position \(beyond) is beyond the model's \(configuration.maxPositions) positions (n_positions)")
+        }
+        let x = try tokenEmbedding(tokens.ids, batch: batch, length: t)
+        guard let positionEmbedding else { return x }
+        return try x + positionEmbedding(positions, batch: batch, length: t)
+    }
+
     /// Every site in `sites` must exist.
-    private func checkSites(_ requested: [Site]) throws {
+    func checkSites(_ requested: [Site]) throws {
         let valid = sites
         let known = Set(valid)
         if let unknown = requested.first(where: { !known.contains($0) }) {
@@ -155,7 +162,7 @@ public final class Transformer: Module {
     }
 
     /// The head's logits at the requested positions of `hidden` `[batch, t, width]`.
-    private func headLogits(_ hidden: Tensor, at selection: LogitPositions) throws -> Tensor? {
+    func headLogits(_ hidden: Tensor, at selection: LogitPositions) throws -> Tensor? {
         let (batch, t, width) = (hidden.shape[0], hidden.shape[1], hidden.shape[2])
         let rows: [Int]
         switch selection {

@@ -11,7 +11,7 @@ struct Bench: ParsableCommand {
             Run in release mode on an idle machine: `swift run -c release bench matmul`.
             Each benchmark repeats its work and reports the median, so one slow run does not decide.
             """,
-        subcommands: [MatrixProductBenchmark.self, RetractionBenchmark.self, DASStepBenchmark.self, TransformerBenchmark.self, TokenizerBenchmark.self, ReFTStepBenchmark.self]
+        subcommands: [MatrixProductBenchmark.self, RetractionBenchmark.self, DASStepBenchmark.self, TransformerBenchmark.self, TokenizerBenchmark.self, ReFTStepBenchmark.self, TransformerDASStepBenchmark.self, TransformerDASIIABenchmark.self]
     )
 
     static func main() {

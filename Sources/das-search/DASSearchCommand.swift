@@ -31,6 +31,8 @@ struct DASSearchCommand: ParsableCommand {
               das-search --task sum --dims 1,2,4,8,16 --epochs 10
               das-search --task hierarchical-equality --layers 0 --dims 8 --method neurons
               das-search --shard 2/3 --json part2.json     (then: das-search merge part*.json --json report.json)
+              das-search --task price-tagging --positions X,Y,Z,last --seeds 3     (a transformer: boundless DAS over layers x positions)
+              das-search --task price-tagging --positions X,Y,Z,last --method patching
             """,
         subcommands: [SearchCommand.self, MergeCommand.self],
         defaultSubcommand: SearchCommand.self

@@ -16,20 +16,26 @@ struct SearchCommand: ParsableCommand {
         abstract: "Run the layer x subspace-size search (the default subcommand)."
     )
 
-    @Option(help: "The causal task: boolean-and, sum (S1 = X + Y of three digits) or hierarchical-equality.")
+    @Option(help: "The causal task: boolean-and, sum (S1 = X + Y of three digits) or hierarchical-equality for MLPs; price-tagging, sum-of-three or hierarchical-equality as token tasks for transformers.")
     var task = "hierarchical-equality"
 
-    @Option(help: "A saved network directory (config.json + model.safetensors); without it one is trained, or reused from --out when the same one was trained before.")
+    @Option(help: "A saved network directory: an MLP (config.json + model.safetensors) or a Hugging Face transformer checkpoint (config.json with a GPT-2 or Llama model_type, model.safetensors, tokenizer.json); without it one is trained, or reused from --out when the same one was trained before.")
     var model: String?
 
-    @Option(parsing: .unconditional, help: "Hidden layers to search, as `all` or a list such as `0,2`.")
+    @Option(help: "mlp or transformer: the network trained when there is no --model (default: mlp, or transformer for the token-only tasks price-tagging and sum-of-three).")
+    var network: String?
+
+    @Option(parsing: .unconditional, help: "Transformers: the token positions to search, e.g. `last`, `X,Y,Z,last` (template slots) or `3,7` (indices into the prompt); a source is read at the same position of its own prompt (the same slot). Default: last.")
+    var positions: String?
+
+    @Option(parsing: .unconditional, help: "Hidden layers to search, as `all` or a list such as `0,2` (for a transformer, blocks: the site is layer.<i>.block_output).")
     var layers = "all"
 
-    @Option(parsing: .unconditional, help: "Subspace sizes per variable, e.g. `1,2,4,8` (default: the task's). For boundless DAS the initial interval; for sigmoid-mask the rotation's rank.")
+    @Option(parsing: .unconditional, help: "Subspace sizes per variable, e.g. `1,2,4,8` (default: the task's). For boundless DAS the initial interval (default on transformers: half the width); for sigmoid-mask the rotation's rank.")
     var dims: String?
 
-    @Option(help: "rotation (DAS), boundless, sigmoid-mask, or neurons (the identity basis, nothing learned). Boundless and sigmoid-mask align each variable on its own.")
-    var method = "rotation"
+    @Option(help: "rotation (DAS), boundless, sigmoid-mask, or neurons (the identity basis, nothing learned); for transformers also patching (activation patching of the whole representation, scored as the fraction of the logit difference restored). Boundless and sigmoid-mask align each variable on its own. Default: rotation for MLPs, boundless for transformers.")
+    var method: String?
 
     @Option(parsing: .unconditional, help: "DAS training epochs per cell.")
     var epochs = 5
@@ -91,13 +97,35 @@ struct SearchCommand: ParsableCommand {
     @Flag(help: "Print nothing but errors: no table, no progress.")
     var quiet = false
 
+    /// Whether this search runs on a transformer: a transformer `--model`, `--network transformer`, or a token-only task.
+    var searchesTransformer: Bool {
+        // A token-only task reads its --model as a transformer, so that an unreadable one is named as such.
+        if let model { return TransformerSource.isTransformer(model) || TokenSearchTask.tokenOnlyNames.contains(task) }
+        return network == "transformer" || TokenSearchTask.tokenOnlyNames.contains(task)
+    }
+
+    /// The method asked for, or the default for the network (boundless for transformers, rotation for MLPs).
+    var methodName: String { method ?? (searchesTransformer ? AlignmentMethod.boundless.rawValue : AlignmentMethod.rotation.rawValue) }
+
     func validate() throws {
-        guard SearchTask.names.contains(task) else {
-            throw ValidationError("unknown task '\(task)'; choose one of \(SearchTask.names.joined(separator: ", "))")
+        let transformer = searchesTransformer
+        if let network, !["mlp", "transformer"].contains(network) {
+            throw ValidationError("--network must be mlp or transformer, not '\(network)'")
         }
-        guard AlignmentMethod(rawValue: method) != nil else {
-            throw ValidationError("unknown method '\(method)'; choose one of \(AlignmentMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+        let names = transformer ? TokenSearchTask.names : SearchTask.names
+        guard names.contains(task) else {
+            throw ValidationError("unknown task '\(task)'\(transformer ? " for a transformer" : ""); choose one of \(names.joined(separator: ", "))"
+                                  + (transformer ? "" : " (or price-tagging, sum-of-three, which train a transformer)"))
         }
+        let methods = AlignmentMethod.allCases.map(\.rawValue) + (transformer ? ["patching"] : [])
+        guard methods.contains(methodName) else {
+            throw ValidationError("unknown method '\(methodName)'\(methodName == "patching" ? " for an MLP (activation patching needs a transformer's token positions)" : ""); choose one of \(methods.joined(separator: ", "))")
+        }
+        if !transformer, positions != nil { throw ValidationError("--positions applies to transformers; an MLP's layers have no token positions") }
+        if transformer, data != nil { throw ValidationError("--data holds MLP counterfactuals; transformers are searched on their token task's counterfactuals") }
+        if transformer, exportData != nil { throw ValidationError("--export-data writes MLP datasets; it does not apply to transformers") }
+        if transformer, earlyStopping != "off" { throw ValidationError("--early-stopping applies to MLP searches; transformer searches train every planned step") }
+        if let positions { _ = try parsedPositions(positions) }
         for (flag, value) in [("--epochs", epochs), ("--batch-size", batchSize), ("--train-size", trainSize),
                               ("--validation-size", validationSize), ("--test-size", testSize), ("--restarts", restarts)] where value < 1 {
             throw ValidationError("\(flag) must be at least 1, not \(value)")
@@ -111,11 +139,12 @@ struct SearchCommand: ParsableCommand {
         if data == nil, validation != nil || test != nil { throw ValidationError("--validation and --test go with --data") }
         if data != nil, model == nil { throw ValidationError("--data needs --model, the network to search") }
         // With --data the task and the sizes come from the file; `run` checks them once it is read.
-        guard data == nil else { return }
+        // A transformer's sizes depend on the model, checked once it is loaded.
+        guard data == nil, !transformer else { return }
         let searchTask = try SearchTask.named(task)
         do {
             _ = try SearchSizes(dims: parsedDims() ?? searchTask.defaultSizes,
-                                variableCount: alignsVariablesAlone(AlignmentMethod(rawValue: method)!) ? 1 : searchTask.variables.count,
+                                variableCount: alignsVariablesAlone(AlignmentMethod(rawValue: methodName)!) ? 1 : searchTask.variables.count,
                                 setCount: searchTask.interventionSets.count, featureCount: searchTask.task.encoding.featureCount,
                                 epochs: epochs, batchSize: batchSize, trainSize: trainSize, validationSize: validationSize, testSize: testSize)
         } catch let error as SizeError {
@@ -182,10 +211,23 @@ struct SearchCommand: ParsableCommand {
         return (index, count)
     }
 
+    /// The `--positions` list: non-empty names, none twice.
+    func parsedPositions(_ text: String) throws -> [TokenPosition] {
+        let names = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !names.isEmpty, names.allSatisfy({ !$0.isEmpty && (Int($0).map { $0 >= 0 } ?? true) }) else {
+            throw ValidationError("--positions must be a comma-separated list of `last`, template slots or indices ≥ 0, not '\(text)'")
+        }
+        if let repeated = names.enumerated().first(where: { names[..<$0.offset].contains($0.element) })?.element {
+            throw ValidationError("--positions must be a comma-separated list of `last`, template slots or indices ≥ 0, not '\(text)' (\(repeated) is listed twice)")
+        }
+        return names.map(TokenPosition.init(parsing:))
+    }
+
     func run() throws {
+        if searchesTransformer { return try runTransformer() }
         let clock = ContinuousClock()
         let started = clock.now
-        let method = AlignmentMethod(rawValue: method)!
+        let method = AlignmentMethod(rawValue: methodName)!
         let outputDirectory = URL(fileURLWithPath: out)
         // Every output path is checked, its folder created, before any work: a typo costs nothing.
         let jsonURL = json.map { URL(fileURLWithPath: $0) } ?? outputDirectory.appendingPathComponent("report.json")

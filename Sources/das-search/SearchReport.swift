@@ -5,12 +5,19 @@ import Foundation
 import Networks
 import Reports
 
-/// The JSON report of a search (schema `interchange.das-search`, version 2; see the README).
+/// The JSON report of a search (schema `interchange.das-search`; see the README and docs/transformer-alignment.md).
+/// MLP searches write version 2, unchanged; transformer searches write version 3, which adds each
+/// cell's token `position`, boundless DAS's learned sizes and activation-patching scores (fields a
+/// version-2 reader does not know). Both versions are read back.
 /// Everything but `timings` is a function of the flags and the seed, so two runs with the same
 /// flags give byte-identical reports once `timings` is set aside.
 struct SearchReport: Codable, Equatable {
     static let currentSchema = "interchange.das-search"
     static let currentVersion = 2
+    /// The version of transformer reports.
+    static let transformerVersion = 3
+    /// The versions this das-search reads.
+    static let readableVersions = [2, 3]
 
     /// The flags that define the search, resolved (defaults filled in).
     struct Configuration: Codable, Equatable {
@@ -37,6 +44,8 @@ struct SearchReport: Codable, Equatable {
         var earlyStopping: EarlyStopping? = nil
         /// With `--data`: the dataset files searched on (training, then validation and test when given); absent otherwise.
         var dataFiles: [String]? = nil
+        /// Transformers: the token positions searched (`last`, slots, indices); absent for MLPs.
+        var positions: [String]? = nil
     }
 
     /// The network searched.
@@ -44,7 +53,10 @@ struct SearchReport: Codable, Equatable {
         /// `trained` (by this tool, from the seed) or `loaded` (from `path`).
         var origin: String
         var path: String?
-        var configuration: MLPConfiguration
+        /// The MLP's architecture (absent for a transformer).
+        var configuration: MLPConfiguration?
+        /// The transformer's architecture (absent for an MLP).
+        var transformer: TransformerDescription? = nil
         /// Accuracy on held-out factual inputs, for trained networks.
         var testAccuracy: Double?
     }
@@ -63,9 +75,13 @@ struct SearchReport: Codable, Equatable {
         var validationIIA: [String: Double]
         /// The controls' test IIA.
         var controls: AlignmentControls
+        /// Boundless DAS: the learned subspace size of each variable's run.
+        var learnedSizes: [String: Int]? = nil
 
         init(seed: UInt64, results: [(run: String, result: AlignmentResult)]) {
             self.seed = seed
+            let learned = results.compactMap { run in run.result.learnedSubspaceSize.map { (run.run, $0) } }
+            learnedSizes = learned.isEmpty ? nil : Dictionary(uniqueKeysWithValues: learned)
             // Each DAS run scores its own splits; together they cover the cell's.
             func combined(_ scores: (AlignmentResult) -> AccuracyBySplit) -> AccuracyBySplit {
                 results.reduce(into: [:]) { $0.merge(scores($1.result)) { first, _ in first } }
@@ -103,6 +119,12 @@ struct SearchReport: Codable, Equatable {
         var epochLosses: [String: [Float]]
         /// The largest `max|RRᵀ − I|` among the cell's learned rotations.
         var orthonormalityError: Float?
+        /// Transformers: the token position of the cell's site.
+        var position: String? = nil
+        /// Boundless DAS: the median over seeds of each variable's learned subspace size.
+        var learnedSubspaceSize: [String: Double]? = nil
+        /// `--method patching`: the activation-patching score of the cell (no DAS runs).
+        var patching: ActivationPatching.Score? = nil
 
         init(site: String, subspaceSize: Int, seeds: [SeedRun], testCount: Int, validationCount: Int,
              epochLosses: [String: [Float]], orthonormalityError: Float?) {
@@ -126,6 +148,8 @@ struct SearchReport: Codable, Equatable {
             }
             iia = medians(\.iia)
             validationIIA = medians(\.validationIIA)
+            let learned = medians { $0.learnedSizes?.mapValues(Double.init) ?? [:] }
+            learnedSubspaceSize = learned.isEmpty ? nil : learned
             controls = AlignmentControls(identityBasis: medians(\.controls.identityBasis), randomRotation: medians(\.controls.randomRotation),
                                          randomNetwork: medians(\.controls.randomNetwork))
             self.intervals = CellIntervals(
@@ -140,6 +164,8 @@ struct SearchReport: Codable, Equatable {
     /// with its test IIA, computed once for it.
     struct Best: Codable, Equatable {
         var site: String
+        /// Transformers: the token position.
+        var position: String? = nil
         var subspaceSize: Int
         var split: String
         var validationIIA: Double
@@ -169,6 +195,8 @@ struct SearchReport: Codable, Equatable {
     var mergedInputs: [String]
     var cells: [Cell]
     var best: Best?
+    /// Transformers: for each split (variable), the cell with its highest validation IIA.
+    var bestPerSplit: [String: Best]? = nil
     var timings: Timings
 
     init(configuration: Configuration, network: Network, shard: Shard, splits: [String], changedFractions: [String: Double],
@@ -183,20 +211,30 @@ struct SearchReport: Codable, Equatable {
         self.cells = cells
         self.timings = timings
         best = SearchReport.best(of: cells, splits: splits)
+        // Patching learns nothing and has no validation split: no cell is chosen.
+        if configuration.method == "patching" { best = nil }
+        if configuration.positions != nil, configuration.method != "patching" {
+            bestPerSplit = Dictionary(uniqueKeysWithValues: splits.compactMap { split in
+                SearchReport.best(of: cells, splits: [split]).map { (split, $0) }
+            })
+        }
     }
 
     /// Chosen on validation IIA: on the split "all variables" (the last), or the mean of each
     /// variable's own for per-variable methods. The test IIA is read for the chosen cell only.
     static func best(of cells: [Cell], splits: [String]) -> Best? {
         guard let headline = splits.last else { return nil }
+        // Per-variable splits only (a transformer's boundless search: `LB`, `UB`): the mean of the variables'.
+        let joint = splits.count == 1 || headline.contains("+")
         func score(_ scores: [String: Double]) -> Double {
-            if let value = scores[headline] { return value }
+            if joint, let value = scores[headline] { return value }
             let values = splits.compactMap { scores[$0] }
             return values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
         }
         var best: Best?
         for cell in cells where score(cell.validationIIA) > best?.validationIIA ?? -1 {
-            best = Best(site: cell.site, subspaceSize: cell.subspaceSize, split: headline, validationIIA: score(cell.validationIIA), iia: score(cell.iia))
+            best = Best(site: cell.site, position: cell.position, subspaceSize: cell.subspaceSize, split: headline,
+                        validationIIA: score(cell.validationIIA), iia: score(cell.iia))
         }
         return best
     }
@@ -232,8 +270,8 @@ struct SearchReport: Codable, Equatable {
         } catch {
             throw RuntimeError("\(path) is not a readable das-search report: \(FileMessages.reason(error))")
         }
-        guard schema == SearchReport.currentSchema, version == SearchReport.currentVersion else {
-            throw RuntimeError("\(path) has schema \(schema) version \(version); this das-search reads \(SearchReport.currentSchema) version \(SearchReport.currentVersion)")
+        guard schema == SearchReport.currentSchema, SearchReport.readableVersions.contains(version) else {
+            throw RuntimeError("\(path) has schema \(schema) version \(version); this das-search reads \(SearchReport.currentSchema) versions \(SearchReport.readableVersions.map(String.init).joined(separator: " and "))")
         }
         guard shard.count >= 1, shard.index >= 1, shard.index <= shard.count else {
             throw RuntimeError("\(path): shard \(shard.index) of \(shard.count) is not a shard; it must be k of n with 1 ≤ k ≤ n")
@@ -257,35 +295,46 @@ struct SearchReport: Codable, Equatable {
         }
         // The grid the search ran (site by site, sizes ascending, as `AlignmentGrid`): each shard must hold
         // exactly its slice of it, every cell once.
-        let grid = first.configuration.layers.flatMap { site in first.configuration.dims.sorted().map { AlignmentGrid.Cell(site: site, subspaceSize: $0) } }
+        // A transformer search nests positions between sites and sizes (`TransformerCell.grid`).
+        let positions: [String?] = first.configuration.positions ?? [nil]
+        let grid = first.configuration.layers.flatMap { site in positions.flatMap { position in
+            first.configuration.dims.sorted().map { GridKey(site: site, position: position, subspaceSize: $0) } } }
         for report in reports {
             let slice = grid.enumerated().filter { $0.offset % report.shard.count == report.shard.index - 1 }.map(\.element)
-            let held = report.cells.map { AlignmentGrid.Cell(site: $0.site, subspaceSize: $0.subspaceSize) }
+            let held = report.cells.map { GridKey(site: $0.site, position: $0.position, subspaceSize: $0.subspaceSize) }
             if let stray = held.first(where: { !slice.contains($0) }) {
-                throw UsageError("shard \(report.shard.index)/\(report.shard.count) holds the cell \(stray.site) size \(stray.subspaceSize), which is not in its slice of the search")
+                throw UsageError("shard \(report.shard.index)/\(report.shard.count) holds the cell \(stray.site)\(stray.position.map { " at \($0)" } ?? "") size \(stray.subspaceSize), which is not in its slice of the search")
             }
             if let repeated = held.enumerated().first(where: { held[..<$0.offset].contains($0.element) })?.element {
-                throw UsageError("shard \(report.shard.index)/\(report.shard.count) holds the cell \(repeated.site) size \(repeated.subspaceSize) twice")
+                throw UsageError("shard \(report.shard.index)/\(report.shard.count) holds the cell \(repeated.site)\(repeated.position.map { " at \($0)" } ?? "") size \(repeated.subspaceSize) twice")
             }
             if held.count != slice.count {
                 throw UsageError("shard \(report.shard.index)/\(report.shard.count) holds \(held.count) of the \(slice.count) cells of its slice")
             }
         }
-        let order = { (cell: Cell) in
-            (first.configuration.layers.firstIndex(of: cell.site) ?? 0, first.configuration.dims.firstIndex(of: cell.subspaceSize) ?? 0)
-        }
+        let order = { (cell: Cell) in grid.firstIndex(of: GridKey(site: cell.site, position: cell.position, subspaceSize: cell.subspaceSize)) ?? 0 }
         let cells = reports.flatMap(\.cells).sorted { order($0) < order($1) }
-        return SearchReport(
+        var merged = SearchReport(
             configuration: first.configuration, network: first.network, shard: Shard(index: 1, count: 1), splits: first.splits,
             changedFractions: first.changedFractions, overlap: first.overlap,
             mergedInputs: Array(Set(reports.flatMap(\.mergedInputs))).sorted(), cells: cells,
             timings: Timings(totalSeconds: reports.map(\.timings.totalSeconds).reduce(0, +),
                              networkSeconds: reports.map(\.timings.networkSeconds).max() ?? 0,
                              cellSeconds: reports.reduce(into: [:]) { $0.merge($1.timings.cellSeconds) { first, _ in first } }))
+        merged.version = first.version
+        return merged
+    }
+
+    /// A cell's place in the grid of a search.
+    struct GridKey: Equatable {
+        var site: String
+        var position: String?
+        var subspaceSize: Int
     }
 
     /// The table printed at the end of a search.
     var summary: String {
+        if let transformer = network.transformer { return transformerSummary(transformer) }
         func format(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "-" }
         let headline = splits.last ?? ""
         let seeds = configuration.dasSeeds
@@ -306,7 +355,7 @@ struct SearchReport: Codable, Equatable {
         let seedText = many ? "DAS seeds \(seeds.map(String.init).joined(separator: ","))" : "DAS seed \(seeds.first ?? configuration.seed)"
         var lines = [
             "das-search: task \(configuration.task), method \(configuration.method), seed \(configuration.seed), \(seedText)\(configuration.restarts > 1 ? ", best of \(configuration.restarts) restarts by validation IIA" : "")\(shard.count > 1 ? ", shard \(shard.index)/\(shard.count)" : "")",
-            "network: \(network.origin == "loaded" ? network.path ?? "" : "trained") (\(network.configuration.inputDimension)-\(network.configuration.hiddenDimensions.map(String.init).joined(separator: "-"))-\(network.configuration.outputDimension), \(network.configuration.activation.rawValue)\(accuracy))",
+            "network: \(network.origin == "loaded" ? network.path ?? "" : "trained") (\(network.configuration.map { "\($0.inputDimension)-\($0.hiddenDimensions.map(String.init).joined(separator: "-"))-\($0.outputDimension), \($0.activation.rawValue)" } ?? "")\(accuracy))",
             "data per intervention set: \(configuration.trainSize) training, \(configuration.validationSize) validation (seed \(configuration.validationSeed)), \(configuration.testSize) test",
             overlap.summary,
             "labels the interventions change: " + splits.map { "\($0) \(format(changedFractions[$0]))" }.joined(separator: ", "),
