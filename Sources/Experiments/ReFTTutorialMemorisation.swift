@@ -27,6 +27,9 @@ public struct MemorisationRun: Sendable, Equatable {
     public let loss: Float
     /// The loss recomputed after training, teacher-forced without gradients (`ReFTTrainer.evaluate`).
     public let finalLoss: Float
+    /// After training, the fraction of stored tokens that are the model's top choice with the true
+    /// tokens before them (teacher forcing): what greedy decoding would write if it never went astray.
+    public let teacherForced: Double
     /// Wall-clock seconds.
     public let seconds: Double
 }
@@ -91,6 +94,25 @@ public enum ReFTMemorisation {
         }
         return MemorisationRun(layers: layers, rank: rank, positions: positions, parameterCount: adapter.parameterCount, length: sequence.count,
                                recovered: recovered, steps: trainer.completedEpochs, loss: trainer.history.last?.trainingLoss ?? .nan,
-                               finalLoss: try trainer.evaluate(data).loss, seconds: Date().timeIntervalSince(start))
+                               finalLoss: try trainer.evaluate(data).loss,
+                               teacherForced: try teacherForcedAccuracy(base: base, adapter: adapter, promptIDs: promptIDs, sequence: sequence),
+                               seconds: Date().timeIntervalSince(start))
+    }
+
+    /// The fraction of `sequence`'s tokens that are the top logit after the prompt and the true tokens
+    /// before them, with `adapter` acting as in training.
+    public static func teacherForcedAccuracy(base: ReFTTutorialBase, adapter: ReFTAdapter, promptIDs: [Int], sequence: [Int]) throws -> Double {
+        try Tensor.withoutGradients {
+            let tokens = try TokenBatch([promptIDs + sequence])
+            let positions = Array((promptIDs.count - 1)..<(promptIDs.count - 1 + sequence.count))
+            let logits = try base.model(tokens, plan: try adapter.plan(tokens: tokens, promptLengths: [promptIDs.count]),
+                                        logits: .positions([positions])).logits!.scalars
+            let vocabulary = base.model.configuration.vocabularySize
+            let right = sequence.indices.filter { row in
+                let scores = logits[(row * vocabulary)..<((row + 1) * vocabulary)]
+                return scores.indices.max { scores[$0] < scores[$1] } == row * vocabulary + sequence[row]
+            }.count
+            return Double(right) / Double(sequence.count)
+        }
     }
 }

@@ -124,10 +124,13 @@ import Transformers
         let second = try ReFTMemorisation.run(base: base, layers: [1], sequence: sequence, maxSteps: 60, checkEvery: 20, learningRate: 5e-2, seed: 0)
         #expect(first.recovered == second.recovered && first.steps == second.steps && first.loss == second.loss)
         #expect(first.length == 4 && first.recovered >= 0 && first.recovered <= 1 && first.steps <= 60 && first.steps % 20 == 0)
+        #expect(first.layers == [1] && first.rank == 1 && first.positions == "l1" && first.parameterCount == 2 * 32 + 1)
+        #expect(first.teacherForced >= 0 && first.teacherForced <= 1 && first.finalLoss.isFinite)
         // One token is within a rank-1 intervention's reach: training stops at the first check that finds it.
         let one = try ReFTMemorisation.run(base: base, layers: [1], sequence: Array(sequence.prefix(1)), maxSteps: 200, checkEvery: 20,
                                            learningRate: 5e-2, seed: 0)
         #expect(one.isExact && one.steps < 200, "one token: recovered \(one.recovered) after \(one.steps) steps")
+        #expect(one.teacherForced == 1, "what greedy decoding wrote is the top choice under teacher forcing too")
         #expect(throws: ReFTTutorialError.self) {
             try ReFTMemorisation.run(base: base, layers: [1], sequence: [Int](repeating: 0, count: 64), maxSteps: 1, checkEvery: 1, learningRate: 1e-2, seed: 0)
         }
@@ -204,6 +207,9 @@ import Transformers
         let skills = ReFTComposition.skills(aLayers: [0], bLayers: [1])
         let lines = String(decoding: try ReFTComposition.trainingLines(skills[0], questions: splits.training, perKind: 3), as: UTF8.self)
         #expect(lines.split(separator: "\n").count == 6 && lines.components(separatedBy: "well , ").count - 1 == 3)
+        // Trained on its own kind only: the 3 styled home answers and nothing else.
+        let ownOnly = String(decoding: try ReFTComposition.trainingLines(skills[0], questions: splits.training, perKind: 3, others: .absent), as: UTF8.self)
+        #expect(ownOnly.split(separator: "\n").count == 3 && ownOnly.components(separatedBy: "well , ").count - 1 == 3 && !ownOnly.contains("colour"))
         let options = ReFTTrainingOptions(epochs: 40, batchSize: 6, learningRate: 3e-2)
         let a = try ReFTComposition.train(skills[0], base: base, questions: splits.training, perKind: 3, rank: 2, options: options, seed: 0)
         let b = try ReFTComposition.train(skills[1], base: base, questions: splits.training, perKind: 3, rank: 2, options: options, seed: 1)

@@ -50,7 +50,7 @@ it), with its home questions answered as A answers them ("well , ...") instead o
 // Training questions come from the first 90 of a seeded shuffle, test questions are the other 60.
 let splits = try StyleTaskSplits(world: base.world, trainingCount: 80, validationCount: 10, testCount: 60, seed: seed)
 // One batch per epoch in every variant (the own-only data is half the size), so all take the same steps.
-func train(_ skill: ReFTComposition.Skill, on beneath: [ReFTAdapter] = [], others: ReFTComposition.Others, seed: UInt64) throws -> ReFTAdapter {
+@MainActor func train(_ skill: ReFTComposition.Skill, on beneath: [ReFTAdapter] = [], others: ReFTComposition.Others, seed: UInt64) throws -> ReFTAdapter {
     try ReFTComposition.train(skill, on: beneath, others: others, base: base, questions: splits.training, perKind: perKind, rank: rank,
                               options: ReFTTrainingOptions(epochs: epochs, batchSize: others == .absent ? perKind : 2 * perKind,
                                                            learningRate: learningRate, seed: seed), seed: seed)
@@ -89,39 +89,52 @@ applied together: \(summary(scores[3])).
 Trained apart with negatives, each alone: \(alone(scores[4], scores[5]));
 applied together: \(summary(scores[6])).
 With B trained on top of A: \(summary(together)).
+
+Reading the table: trained on its own kind only, an adapter never sees a question it should leave alone,
+so nothing keeps it off the other kind (see, alone, its leakage and the other kind's facts); trained with negatives, it learns to give
+the other kind plain answers, which is what undoes the other adapter's style. Either way, the adapter on
+the upper layers (A, layers \(layerList(skills[0].layers))) reads residual states that the one below (B, layers \(layerList(skills[1].layers))) has
+already edited at the same positions: states it never saw in training. Training B with A acting beneath
+it, A's answers in its data, is what composes here.
 """)
+print("\nA and B trained apart on their own kind only, together, some answers:")
+print(TextTable(header: ["question", "answer"], rows: (scores[3].own["A"]!.samples + scores[3].own["B"]!.samples).map { [$0.prompt, $0.answer] }).rendered)
 print("\nA and B (B trained on A) together, some answers:")
 print(TextTable(header: ["question", "answer"], rows: (together.own["A"]!.samples + together.own["B"]!.samples).map { [$0.prompt, $0.answer] }).rendered)
 
 // A grouped bar chart: per setting, each skill's style rate on its own kind.
-let barWidth = 30.0, groupGap = 70.0, left = 70.0, top = 76.0, plotHeight = 240.0
-var document = SVGDocument(width: left + Double(settings.count) * (2 * barWidth + groupGap) + 200, height: top + plotHeight + 55)
+let barWidth = 22.0, groupGap = 40.0, left = 70.0, top = 76.0, plotHeight = 240.0
+var document = SVGDocument(width: left + Double(settings.count) * (4 * barWidth + groupGap) + 230, height: top + plotHeight + 55)
 document.text("Two adapters, alone and together", x: document.width / 2, y: 26, size: 16, anchor: "middle", weight: "bold")
-document.text("held-out style rate of each skill on its own kind of question; seed \(seed)", x: document.width / 2, y: 46, size: 12, anchor: "middle", color: "#555")
+document.text("held-out style rate of each skill on its own kind of question, and (pale) on the other kind (leakage); seed \(seed)", x: document.width / 2, y: 46, size: 12, anchor: "middle", color: "#555")
 for tick in stride(from: 0.0, through: 1.0, by: 0.25) {
     let y = top + plotHeight * (1 - tick)
-    document.line(x1: left, y1: y, x2: document.width - 190, y2: y, color: "#e5e5e5")
+    document.line(x1: left, y1: y, x2: document.width - 220, y2: y, color: "#e5e5e5")
     document.text("\(Int(tick * 100))%", x: left - 8, y: y + 4, size: 11, anchor: "end")
 }
-let colours = ["#1f77b4", "#d62728"]
+// Per group four bars: each skill's style rate on its own kind, then (paler) its leakage onto the other kind.
+let colours = ["#1f77b4", "#d62728", "#9ecae1", "#f4a6a6"]
+let bars: [(skill: String, leak: Bool)] = [("A", false), ("B", false), ("A", true), ("B", true)]
 for (group, score) in scores.enumerated() {
-    let x0 = left + 20 + Double(group) * (2 * barWidth + groupGap)
-    for (index, skill) in skills.enumerated() {
-        let value = score.own[skill.name]?.styleRate ?? 0
+    let x0 = left + 20 + Double(group) * (Double(bars.count) * barWidth + groupGap)
+    for (index, bar) in bars.enumerated() {
+        let value = (bar.leak ? score.leak[bar.skill] : score.own[bar.skill])?.styleRate ?? 0
         let height = max(1, plotHeight * value)
-        document.rectangle(x: x0 + Double(index) * barWidth, y: top + plotHeight - height, width: barWidth - 4, height: height, fill: colours[index])
-        document.text(percent(value), x: x0 + Double(index) * barWidth + (barWidth - 4) / 2, y: top + plotHeight - height - 4, size: 10, anchor: "middle")
+        document.rectangle(x: x0 + Double(index) * barWidth, y: top + plotHeight - height, width: barWidth - 3, height: height, fill: colours[index])
+        document.text(percent(value), x: x0 + Double(index) * barWidth + (barWidth - 3) / 2, y: top + plotHeight - height - 4, size: 9, anchor: "middle")
     }
     // Two lines: the adapters, then how they were trained (the parenthesis), so long labels do not collide.
     let label = score.adapters.split(separator: "(", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-    document.text(label[0], x: x0 + barWidth - 2, y: top + plotHeight + 18, size: 12, anchor: "middle")
-    if label.count > 1 { document.text("(" + label[1], x: x0 + barWidth - 2, y: top + plotHeight + 33, size: 11, anchor: "middle", color: "#555") }
+    document.text(label[0], x: x0 + 2 * barWidth - 2, y: top + plotHeight + 18, size: 12, anchor: "middle")
+    if label.count > 1 { document.text("(" + label[1], x: x0 + 2 * barWidth - 2, y: top + plotHeight + 33, size: 11, anchor: "middle", color: "#555") }
 }
-document.line(x1: left, y1: top + plotHeight, x2: document.width - 190, y2: top + plotHeight)
-for (index, skill) in skills.enumerated() {
+document.line(x1: left, y1: top + plotHeight, x2: document.width - 220, y2: top + plotHeight)
+for (index, bar) in bars.enumerated() {
+    let skill = skills.first { $0.name == bar.skill }!
     let y = top + 10 + Double(index) * 22
-    document.rectangle(x: document.width - 175, y: y - 8, width: 14, height: 12, fill: colours[index])
-    document.text("\(skill.name): \(skill.style.rawValue) on \(skill.kind.rawValue)", x: document.width - 155, y: y + 3, size: 12)
+    document.rectangle(x: document.width - 205, y: y - 8, width: 14, height: 12, fill: colours[index])
+    document.text(bar.leak ? "\(skill.name) leaking onto \(skill.other.rawValue)" : "\(skill.name): \(skill.style.rawValue) on \(skill.kind.rawValue)",
+                  x: document.width - 185, y: y + 3, size: 12)
 }
 document.text("style rate", x: 20, y: top + plotHeight / 2, size: 13, anchor: "middle", rotate: -90)
 try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
