@@ -1,3 +1,5 @@
+import Interventions
+
 /// How the variables' subspaces are found.
 public enum AlignmentMethod: String, Codable, Sendable, CaseIterable {
     /// DAS: a learned rotation, each variable owning a fixed block of rotated coordinates.
@@ -57,5 +59,23 @@ public struct DASConfiguration: Codable, Sendable, Equatable {
         self.temperatureStart = temperatureStart
         self.temperatureEnd = temperatureEnd
         self.earlyStopping = earlyStopping
+    }
+}
+
+extension DASConfiguration {
+    /// Checks that the variables, sizes and training settings fit each other and a site of `width`
+    /// (shared by the MLP and the transformer searches).
+    /// - Throws: `AlignmentError.invalidConfiguration` or `.subspaceTooLarge` naming what does not fit.
+    func validate(at site: Site, width: Int) throws {
+        let sizes = subspaceSizes
+        guard !variables.isEmpty, sizes.count == variables.count else {
+            throw AlignmentError.invalidConfiguration("\(variables.count) variables need as many subspace sizes, got \(sizes)")
+        }
+        guard sizes.allSatisfy({ $0 > 0 }), sizes.reduce(0, +) <= min(width, rank ?? width) else {
+            throw AlignmentError.subspaceTooLarge(site: site, sizes: sizes, width: min(width, rank ?? width))
+        }
+        guard epochs >= 0, batchSize >= 1, learningRate > 0, (0..<1).contains(warmupFraction) else {
+            throw AlignmentError.invalidConfiguration("epochs must be ≥ 0, batch size ≥ 1, learning rate > 0 and warm-up fraction in [0, 1)")
+        }
     }
 }

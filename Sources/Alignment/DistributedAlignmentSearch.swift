@@ -40,17 +40,7 @@ public final class DistributedAlignmentSearch {
     public init(network: MultilayerPerceptron, configuration: DASConfiguration) throws {
         site = try Site(parsing: configuration.site)
         let width = try network.width(of: site)
-        let sizes = configuration.subspaceSizes
-        guard !configuration.variables.isEmpty, sizes.count == configuration.variables.count else {
-            throw AlignmentError.invalidConfiguration("\(configuration.variables.count) variables need as many subspace sizes, got \(sizes)")
-        }
-        guard sizes.allSatisfy({ $0 > 0 }), sizes.reduce(0, +) <= min(width, configuration.rank ?? width) else {
-            throw AlignmentError.subspaceTooLarge(site: site, sizes: sizes, width: min(width, configuration.rank ?? width))
-        }
-        guard configuration.epochs >= 0, configuration.batchSize >= 1, configuration.learningRate > 0,
-              (0..<1).contains(configuration.warmupFraction) else {
-            throw AlignmentError.invalidConfiguration("epochs must be ≥ 0, batch size ≥ 1, learning rate > 0 and warm-up fraction in [0, 1)")
-        }
+        try configuration.validate(at: site, width: width)
         if let stopping = configuration.earlyStopping, stopping.every < 1 || stopping.patience < 1 {
             throw AlignmentError.invalidConfiguration("early stopping needs a check every ≥ 1 steps and a patience ≥ 1, got every \(stopping.every), patience \(stopping.patience)")
         }

@@ -297,17 +297,8 @@ struct SearchCommand: ParsableCommand {
             }
         }
         let runner = CellRunner(network: network, searchTask: searchTask, method: method, data: data, configuration: configuration)
-        let progress = quiet ? nil : ProgressBar(label: "das-search", total: cells.count * runner.runsPerCell)
-        var reports: [SearchReport.Cell] = []
-        var cellSeconds: [String: Double] = [:]
-        for cell in cells {
-            let cellStart = clock.now
-            reports.append(try runner.run(cell) { completedRuns, note in
-                progress?.update(completed: reports.count * runner.runsPerCell + completedRuns, note: note)
-            })
-            cellSeconds["\(cell.site)/\(cell.subspaceSize)"] = (clock.now - cellStart).seconds
-        }
-        progress?.update(completed: cells.count * runner.runsPerCell)
+        let (reports, cellSeconds) = try runCells(cells, runsPerCell: runner.runsPerCell, quiet: quiet,
+                                                  key: { "\($0.site)/\($0.subspaceSize)" }, runner.run)
 
         var report = SearchReport(configuration: configuration, network: networkSummary, shard: .init(index: shard.index, count: shard.count),
                                   splits: data.tests.map(\.name),

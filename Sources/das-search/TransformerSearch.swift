@@ -83,17 +83,8 @@ extension SearchCommand {
             restarts: method == nil ? 1 : restarts, positions: positions.map(\.description))
         let runner = TransformerCellRunner(model: network, task: tokenTask, method: method, data: data, patching: patching, padToken: padToken,
                                            configuration: configuration)
-        let progress = quiet ? nil : ProgressBar(label: "das-search", total: cells.count * runner.runsPerCell)
-        var reports: [SearchReport.Cell] = []
-        var cellSeconds: [String: Double] = [:]
-        for cell in cells {
-            let cellStart = clock.now
-            reports.append(try runner.run(cell) { completedRuns, note in
-                progress?.update(completed: reports.count * runner.runsPerCell + completedRuns, note: note)
-            })
-            cellSeconds["\(cell.site)@\(cell.position)/\(cell.subspaceSize)"] = (clock.now - cellStart).seconds
-        }
-        progress?.update(completed: cells.count * runner.runsPerCell)
+        let (reports, cellSeconds) = try runCells(cells, runsPerCell: runner.runsPerCell, quiet: quiet,
+                                                  key: { "\($0.site)@\($0.position)/\($0.subspaceSize)" }, runner.run)
 
         let splits = data?.tests.map(\.name) ?? ["patching"]
         let emptyOverlap = SplitOverlap(training: [], validation: [], tests: [])
