@@ -19,7 +19,9 @@ public enum NumberText {
     public static func decimal(_ value: Double, decimals: Int = 2) -> String {
         if let text = nonFinite(value) { return text }
         if abs(value) >= scientificThreshold { return String(format: "%.3g", value) }
-        return String(format: "%.\(max(0, min(decimals, 17)))f", value)
+        let text = String(format: "%.\(max(0, min(decimals, 17)))f", value)
+        // A small negative value rounds to "-0.00": print it as the zero it reads as.
+        return text.hasPrefix("-") && text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) ? String(text.dropFirst()) : text
     }
 
     /// An axis label: whole numbers (and anything of magnitude 100 or more) without decimals, other

@@ -335,7 +335,7 @@ struct SearchReport: Codable, Equatable {
     /// The table printed at the end of a search.
     var summary: String {
         if let transformer = network.transformer { return transformerSummary(transformer) }
-        func format(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "-" }
+        func format(_ value: Double?) -> String { value.map { NumberText.decimal($0, decimals: 3) } ?? "-" }
         let headline = splits.last ?? ""
         let seeds = configuration.dasSeeds
         let many = seeds.count > 1

@@ -6,7 +6,7 @@ extension SearchReport {
     /// The table of a transformer search: one row per (site, position, size), and for each variable
     /// the cell where it reaches its best validation IIA, with its test IIA beside the controls'.
     func transformerSummary(_ transformer: TransformerDescription) -> String {
-        func format(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "-" }
+        func format(_ value: Double?) -> String { value.map { NumberText.decimal($0, decimals: 3) } ?? "-" }
         func withInterval(_ value: Double?, _ interval: IIAInterval?) -> String {
             guard let value else { return "-" }
             guard let interval, interval.low.isFinite else { return format(value) }

@@ -12,6 +12,9 @@ import Testing
         #expect(NumberText.decimal(.infinity) == "inf")
         #expect(NumberText.decimal(-.infinity) == "-inf")
         #expect(NumberText.decimal(0.256) == "0.26")
+        // A tiny negative value (a patching score of -2e-6) reads as zero, not "-0.00".
+        #expect(NumberText.decimal(-2e-6) == "0.00" && NumberText.decimal(-0.0, decimals: 3) == "0.000")
+        #expect(NumberText.decimal(-0.004) == "0.00" && NumberText.decimal(-0.006) == "-0.01")
         #expect(NumberText.decimal(1e20) == "1e+20")
         #expect(NumberText.decimal(-2.5e300, decimals: 4) == "-2.5e+300")
         #expect(NumberText.axisLabel(9.3e18) == "9.3e+18")  // above Int.max: the old label converted it to Int and trapped
