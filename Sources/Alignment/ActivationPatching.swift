@@ -59,22 +59,15 @@ public struct ActivationPatching {
         let width = model.configuration.hiddenSize
         let patch = try InterchangeIntervention(width: width, dimensions: [Array(0..<width)])
         var total = 0.0, flips = 0
-        try Tensor.withoutGradients {
-            for start in stride(from: 0, to: data.count, by: chunk) {
-                let rows = Array(start..<min(start + chunk, data.count))
-                let batch = try data.batch(rows: rows, position: position, padToken: padToken)
-                let sources = try batch.sources.map { try model.representation(at: site, tokens: $0) }
-                let plan = InterventionPlan(site: site, intervention: patch, sources: sources, positions: batch.positions,
-                                            sourcePositions: batch.sourcePositions)
-                let logits = try model(batch.base, plan: plan, logits: .last).logits!
-                let vocabulary = logits.shape[1]
-                let scalars = logits.scalars
-                for (index, row) in rows.enumerated() {
-                    let (c, b) = (data.labels[row], data.baseLabels[row])
-                    total += Double(scalars[index * vocabulary + c] - scalars[index * vocabulary + b])
-                }
-                flips += zip(logits.argmaxRows(), rows).filter { $0 == data.labels[$1] }.count
+        try TransformerAlignmentSearch.forEachIntervenedChunk(of: patch, model: model, site: site, position: position, on: data,
+                                                              padToken: padToken, chunk: chunk) { rows, logits in
+            let vocabulary = logits.shape[1]
+            let scalars = logits.scalars
+            for (index, row) in rows.enumerated() {
+                let (c, b) = (data.labels[row], data.baseLabels[row])
+                total += Double(scalars[index * vocabulary + c] - scalars[index * vocabulary + b])
             }
+            flips += zip(logits.argmaxRows(), rows).filter { $0 == data.labels[$1] }.count
         }
         let meanPatched = total / Double(data.count)
         return Score(fractionRestored: (meanPatched - meanBaseDifference) / (meanSourceDifference - meanBaseDifference),

@@ -10,7 +10,7 @@ import Tensors
 /// rotated subspaces); where an example does not intervene on a variable, that source is the base
 /// itself, so its subspace is left unchanged. Datasets that intervene on different sets of
 /// variables can then be mixed in one batch.
-public struct AlignmentDataset {
+public struct AlignmentDataset: CounterfactualLabels {
     /// A label for reports: the intervened variables joined by `+`, e.g. `WX+YZ`.
     public var name: String
     /// The aligned variables, in subspace order.
@@ -23,14 +23,6 @@ public struct AlignmentDataset {
     public let labels: [Int]
     /// The class index of each example's base output (what the network gives with no intervention).
     public let baseLabels: [Int]
-
-    /// The number of examples.
-    public var count: Int { labels.count }
-
-    /// The fraction of examples whose label the intervention changed: IIA means something only on those.
-    public var changedFraction: Double {
-        count == 0 ? 0 : Double(zip(labels, baseLabels).filter { $0 != $1 }.count) / Double(count)
-    }
 
     /// Encodes `dataset` with `encoding`, giving each of `variables` a source.
     /// - Throws: `AlignmentError.unalignedVariable` when the dataset intervenes on a variable not in
@@ -118,5 +110,24 @@ extension AlignmentDataset {
             metadata: ["variables": variables.joined(separator: ","), "subspace_sizes": subspaceSizes.map(String.init).joined(separator: ","),
                        "site": site, "name": name]
         ).write(to: url)
+    }
+}
+
+/// Counterfactual examples with the label the intervention should give and the one the unintervened
+/// model gives: the MLP datasets (class indices) and the token datasets (answer token ids).
+public protocol CounterfactualLabels {
+    /// Each example's counterfactual label.
+    var labels: [Int] { get }
+    /// Each example's base label (no intervention).
+    var baseLabels: [Int] { get }
+}
+
+extension CounterfactualLabels {
+    /// The number of examples.
+    public var count: Int { labels.count }
+
+    /// The fraction of examples whose label the intervention changes: IIA means something only on those.
+    public var changedFraction: Double {
+        count == 0 ? 0 : Double(zip(labels, baseLabels).filter { $0 != $1 }.count) / Double(count)
     }
 }

@@ -8,7 +8,7 @@ import Transformers
 ///
 /// As in `AlignmentDataset`, every example has a source for every aligned variable; where an example
 /// does not intervene on a variable its source is the base itself, so its subspace is unchanged.
-public struct TokenAlignmentDataset: Sendable {
+public struct TokenAlignmentDataset: CounterfactualLabels, Sendable {
     /// A label for reports: the intervened variables joined by `+`.
     public var name: String
     /// The aligned variables, in subspace order.
@@ -25,14 +25,6 @@ public struct TokenAlignmentDataset: Sendable {
     public let labels: [Int]
     /// The token id of each example's base answer (what the model says with no intervention).
     public let baseLabels: [Int]
-
-    /// The number of examples.
-    public var count: Int { labels.count }
-
-    /// The fraction of examples whose answer the intervention changes.
-    public var changedFraction: Double {
-        count == 0 ? 0 : Double(zip(labels, baseLabels).filter { $0 != $1 }.count) / Double(count)
-    }
 
     /// Tokenizes `dataset` with `encoder`, giving each of `variables` a source.
     /// - Throws: `AlignmentError.unalignedVariable` when the dataset intervenes on a variable not in

@@ -192,18 +192,31 @@ public final class TransformerAlignmentSearch {
         padToken: Int, chunk: Int = 256
     ) throws -> Double {
         guard data.count > 0 else { return 0 }
-        return try Tensor.withoutGradients {
-            var correct = 0
-            for start in stride(from: 0, to: data.count, by: chunk) {
-                let rows = Array(start..<min(start + chunk, data.count))
+        var correct = 0
+        try forEachIntervenedChunk(of: intervention, model: model, site: site, position: position, on: data, padToken: padToken,
+                                   chunk: chunk) { rows, logits in
+            correct += zip(logits.argmaxRows(), rows).filter { $0 == data.labels[$1] }.count
+        }
+        return Double(correct) / Double(data.count)
+    }
+
+    /// Runs `data` through `model` with `intervention` at (`site`, `position`), `chunk` examples at a
+    /// time and without a tape (the sources up to the site only), and hands `body` each chunk's
+    /// example indices with its last-position logits `[rows, vocabulary]`: IIA and activation patching
+    /// both score from these.
+    static func forEachIntervenedChunk(
+        of intervention: any Intervention, model: Transformer, site: Site, position: TokenPosition, on data: TokenAlignmentDataset,
+        padToken: Int, chunk: Int, _ body: (_ rows: [Int], _ logits: Tensor) throws -> Void
+    ) throws {
+        try Tensor.withoutGradients {
+            for start in stride(from: 0, to: data.count, by: max(chunk, 1)) {
+                let rows = Array(start..<min(start + max(chunk, 1), data.count))
                 let batch = try data.batch(rows: rows, position: position, padToken: padToken)
                 let sources = try batch.sources.map { try model.representation(at: site, tokens: $0) }
                 let plan = InterventionPlan(site: site, intervention: intervention, sources: sources, positions: batch.positions,
                                             sourcePositions: batch.sourcePositions)
-                let predictions = try model(batch.base, plan: plan, logits: .last).logits!.argmaxRows()
-                correct += zip(predictions, batch.labels).filter { $0 == $1 }.count
+                try body(rows, model(batch.base, plan: plan, logits: .last).logits!)
             }
-            return Double(correct) / Double(data.count)
         }
     }
 

@@ -140,37 +140,22 @@ public struct ReFTTutorialBase {
             family: .gpt2, vocabularySize: tokenizer.vocabularySize, hiddenSize: recipe.width, layerCount: recipe.layers,
             headCount: recipe.heads, intermediateSize: recipe.intermediate, maxPositions: recipe.maxPositions, tiedEmbeddings: true)
         // As `reft pretrain` does: each line a document followed by end-of-text, all concatenated and cut into windows.
-        var stream: [Int] = []
-        for line in corpus.split(separator: "\n") where !line.isEmpty {
-            stream += tokenizer.encode(String(line), addSpecialTokens: false)
-            stream.append(endOfText)
+        let windows = PretrainingWindows(documents: corpus.split(separator: "\n").map(String.init), length: recipe.sequenceLength,
+                                         endOfText: endOfText) { tokenizer.encode($0, addSpecialTokens: false) }
+        guard !windows.windows.isEmpty else {
+            throw ReFTTutorialError.invalidSetting("the corpus encodes to \(windows.tokenCount) tokens, fewer than one window of \(recipe.sequenceLength)")
         }
-        let windowCount = stream.count / recipe.sequenceLength
-        guard windowCount >= 1 else {
-            throw ReFTTutorialError.invalidSetting("the corpus encodes to \(stream.count) tokens, fewer than one window of \(recipe.sequenceLength)")
-        }
-        let windows = (0..<windowCount).map { Array(stream[($0 * recipe.sequenceLength)..<(($0 + 1) * recipe.sequenceLength)]) }
         let model = try Transformer(configuration: configuration, seed: recipe.seed)
-        let stepsPerEpoch = (windowCount + recipe.batchSize - 1) / recipe.batchSize
-        let totalSteps = stepsPerEpoch * recipe.epochs
+        let totalSteps = windows.stepsPerEpoch(batchSize: recipe.batchSize) * recipe.epochs
         let trainer = try LanguageModelTrainer(model: model, learningRate: recipe.learningRate,
                                                warmupSteps: min(totalSteps - 1, totalSteps / 20), totalSteps: totalSteps,
                                                weightDecay: recipe.weightDecay)
-        var generator = SeededGenerator(seed: recipe.seed ^ 0x9E37_79B9)
         var losses: [Float] = []
         let start = Date()
-        for epoch in 1...recipe.epochs {
-            let order = generator.permutation(of: Array(windows.indices))
-            var total: Double = 0
-            for step in 0..<stepsPerEpoch {
-                let rows = order[(step * recipe.batchSize)..<min((step + 1) * recipe.batchSize, order.count)].map { windows[$0] }
-                let loss = try trainer.step(TokenBatch(rows))
-                total += Double(loss)
-                progress?(epoch, step + 1, stepsPerEpoch, loss)
-            }
-            losses.append(Float(total / Double(stepsPerEpoch)))
-        }
-        let metadata = Metadata(recipe: recipe, corpusSHA256: corpusHash, corpusTokens: stream.count, parameterCount: model.parameterCount,
+        try windows.train(trainer, batchSize: recipe.batchSize, epochs: recipe.epochs, seed: recipe.seed,
+                          onStep: { epoch, step, steps, loss in progress?(epoch, step, steps, loss) },
+                          onEpoch: { _, meanLoss in losses.append(Float(meanLoss)) })
+        let metadata = Metadata(recipe: recipe, corpusSHA256: corpusHash, corpusTokens: windows.tokenCount, parameterCount: model.parameterCount,
                                 epochLosses: losses, trainingSeconds: Date().timeIntervalSince(start))
         do {
             let encoder = JSONEncoder()

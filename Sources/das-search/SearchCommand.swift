@@ -228,20 +228,14 @@ struct SearchCommand: ParsableCommand {
         let clock = ContinuousClock()
         let started = clock.now
         let method = AlignmentMethod(rawValue: methodName)!
-        let outputDirectory = URL(fileURLWithPath: out)
-        // Every output path is checked, its folder created, before any work: a typo costs nothing.
-        let jsonURL = json.map { URL(fileURLWithPath: $0) } ?? outputDirectory.appendingPathComponent("report.json")
-        let svgURL = svg.map { URL(fileURLWithPath: $0) } ?? outputDirectory.appendingPathComponent("heatmap.svg")
-        let curveURL = svgURL.deletingPathExtension().appendingPathExtension("training-curve.svg")
-        try OutputFiles.prepareFolder(outputDirectory, for: "--out \(outputDirectory.path)")
-        try OutputFiles.prepare([jsonURL, svgURL, curveURL])
+        let outputs = try SearchOutputs(out: out, json: json, svg: svg)
         if let exportData { try OutputFiles.prepareFolder(URL(fileURLWithPath: exportData), for: "--export-data \(exportData)") }
         let log: (String) -> Void = quiet ? { _ in } : { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
         // Your own data is read (and a malformed line reported) before any network is trained.
         let files = try data.map { try DatasetFiles(training: $0, validation: validation, test: test) }
         let searchTask = try files.map { try SearchTask.reading($0.training) } ?? SearchTask.named(task)
 
-        let (network, networkSummary) = try NetworkSource.network(for: searchTask, modelPath: model, seed: seed, cacheDirectory: outputDirectory, log: log)
+        let (network, networkSummary) = try NetworkSource.network(for: searchTask, modelPath: model, seed: seed, cacheDirectory: outputs.directory, log: log)
         let networkSeconds = (clock.now - started).seconds
         let sites = try (parsedLayers() ?? network.sites.map(\.layer)).map { layer -> String in
             guard network.sites.contains(Site(layer: layer)) else {
@@ -307,18 +301,7 @@ struct SearchCommand: ParsableCommand {
                                   mergedInputs: try MergedInputs.report(network: network, task: searchTask.task, sites: sites),
                                   cells: reports, timings: .init(totalSeconds: 0, networkSeconds: networkSeconds, cellSeconds: cellSeconds))
         report.timings.totalSeconds = (clock.now - started).seconds
-        // The plots first and the report last, all or none (see `OutputFiles`). A run without a training
-        // curve removes an older one, so the set on disk is this run's.
-        let curve = SearchPlots.trainingCurve(report)
-        if curve == nil { try? FileManager.default.removeItem(at: curveURL) }
-        try OutputFiles.write([(svgURL, Data(SearchPlots.heatmaps(report).rendered.utf8))]
-                              + (curve.map { [(curveURL, Data($0.rendered.utf8))] } ?? [])
-                              + [(jsonURL, try report.encoded())])
-        if !quiet {
-            print(report.summary)
-            print("\nReport: \(jsonURL.path)\nHeatmap: \(svgURL.path)\(report.best == nil ? "" : "\nTraining curve of the best cell: \(curveURL.path)")")
-            print(String(format: "Time: %.1f s (network %.1f s).", report.timings.totalSeconds, networkSeconds))
-        }
+        try outputs.write(report, networkSeconds: networkSeconds, quiet: quiet)
     }
 }
 

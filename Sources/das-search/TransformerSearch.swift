@@ -17,19 +17,14 @@ extension SearchCommand {
         let started = clock.now
         let methodName = methodName
         let method = AlignmentMethod(rawValue: methodName)   // nil: patching
-        let outputDirectory = URL(fileURLWithPath: out)
-        let jsonURL = json.map { URL(fileURLWithPath: $0) } ?? outputDirectory.appendingPathComponent("report.json")
-        let svgURL = svg.map { URL(fileURLWithPath: $0) } ?? outputDirectory.appendingPathComponent("heatmap.svg")
-        let curveURL = svgURL.deletingPathExtension().appendingPathExtension("training-curve.svg")
-        try OutputFiles.prepareFolder(outputDirectory, for: "--out \(outputDirectory.path)")
-        try OutputFiles.prepare([jsonURL, svgURL, curveURL])
+        let outputs = try SearchOutputs(out: out, json: json, svg: svg)
         let log: (String) -> Void = quiet ? { _ in } : { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
 
         let tokenTask = try TokenSearchTask.named(task)
         // Training the model shows its own progress (the steps of the language-model training).
         var trainingBar: ProgressBar?
         let (network, encoder, networkSummary) = try TransformerSource.model(
-            for: tokenTask, modelPath: self.model, seed: seed, cacheDirectory: outputDirectory, log: log,
+            for: tokenTask, modelPath: self.model, seed: seed, cacheDirectory: outputs.directory, log: log,
             progress: quiet ? nil : { step, steps, loss in
                 if trainingBar == nil { trainingBar = ProgressBar(label: "training the \(tokenTask.task.name) transformer", total: steps) }
                 trainingBar?.update(completed: step, note: String(format: "loss %.3f", loss))
@@ -95,16 +90,7 @@ extension SearchCommand {
                                   timings: .init(totalSeconds: 0, networkSeconds: networkSeconds, cellSeconds: cellSeconds))
         report.version = SearchReport.transformerVersion
         report.timings.totalSeconds = (clock.now - started).seconds
-        let curve = SearchPlots.trainingCurve(report)
-        if curve == nil { try? FileManager.default.removeItem(at: curveURL) }
-        try OutputFiles.write([(svgURL, Data(SearchPlots.heatmaps(report).rendered.utf8))]
-                              + (curve.map { [(curveURL, Data($0.rendered.utf8))] } ?? [])
-                              + [(jsonURL, try report.encoded())])
-        if !quiet {
-            print(report.summary)
-            print("\nReport: \(jsonURL.path)\nHeatmap: \(svgURL.path)\(curve == nil ? "" : "\nTraining curve of the best cell: \(curveURL.path)")")
-            print(String(format: "Time: %.1f s (network %.1f s).", report.timings.totalSeconds, networkSeconds))
-        }
+        try outputs.write(report, networkSeconds: networkSeconds, quiet: quiet)
     }
 
     /// Every position must exist in every prompt of the task: a slot of its template, `last`, or an

@@ -93,37 +93,28 @@ struct PretrainCommand: ParsableCommand {
         let eos = configObject?["eos_token_id"] as? Int
         let scale = (configObject?["initializer_range"] as? Double).map(Float.init) ?? 0.02
         let text = try runtime { try String(contentsOfFile: data, encoding: .utf8) }
-        var stream: [Int] = []
-        for line in text.split(whereSeparator: \.isNewline) where !line.allSatisfy(\.isWhitespace) {
-            stream += encoder.encode(String(line), addSpecialTokens: false)
-            if let eos { stream.append(eos) }
+        let corpus = PretrainingWindows(documents: text.split(whereSeparator: \.isNewline).map(String.init), length: sequenceLength,
+                                        endOfText: eos) { encoder.encode($0, addSpecialTokens: false) }
+        guard !corpus.windows.isEmpty else {
+            throw UsageError("--data '\(data)' encodes to \(corpus.tokenCount) tokens, fewer than one --sequence-length window of \(sequenceLength)")
         }
-        let windowCount = stream.count / sequenceLength
-        guard windowCount >= 1 else {
-            throw UsageError("--data '\(data)' encodes to \(stream.count) tokens, fewer than one --sequence-length window of \(sequenceLength)")
-        }
-        let windows = (0..<windowCount).map { Array(stream[($0 * sequenceLength)..<(($0 + 1) * sequenceLength)]) }
         let model = try runtime { try Transformer(configuration: configuration, seed: seed, scale: scale) }
-        let stepsPerEpoch = (windowCount + batchSize - 1) / batchSize
+        let stepsPerEpoch = corpus.stepsPerEpoch(batchSize: batchSize)
         let totalSteps = stepsPerEpoch * epochs
         let trainer = try runtime {
             try LanguageModelTrainer(model: model, learningRate: lr, warmupSteps: min(totalSteps - 1, Int(Float(totalSteps) * warmupRatio)),
                                      totalSteps: max(totalSteps, 1), weightDecay: weightDecay)
         }
-        print("\(configuration.family) model, \(model.parameterCount) parameters; \(stream.count) tokens in \(windowCount) windows of \(sequenceLength), \(stepsPerEpoch) steps per epoch")
-        var generator = SeededGenerator(seed: seed ^ 0x9E37_79B9)
-        for epoch in 1...epochs {
-            let order = generator.permutation(of: Array(windows.indices))
-            let bar = ProgressBar(label: "epoch \(epoch)/\(epochs)", total: stepsPerEpoch)
-            var total: Double = 0
-            for step in 0..<stepsPerEpoch {
-                let rows = order[(step * batchSize)..<min((step + 1) * batchSize, order.count)].map { windows[$0] }
-                let loss = try runtime { try trainer.step(TokenBatch(rows)) }
-                total += Double(loss)
-                bar.update(completed: step + 1, note: String(format: "loss %.4f", loss))
-            }
-            print(String(format: "epoch %d/%d: training loss %.4f; saved to %@", epoch, epochs, total / Double(stepsPerEpoch), out))
-            try save(model, config: configData, tokenizer: tokenizerData)
+        print("\(configuration.family) model, \(model.parameterCount) parameters; \(corpus.tokenCount) tokens in \(corpus.windows.count) windows of \(sequenceLength), \(stepsPerEpoch) steps per epoch")
+        var bar: ProgressBar?
+        try runtime {
+            try corpus.train(trainer, batchSize: batchSize, epochs: epochs, seed: seed, onStep: { epoch, step, steps, loss in
+                if step == 1 { bar = ProgressBar(label: "epoch \(epoch)/\(epochs)", total: steps) }
+                bar?.update(completed: step, note: String(format: "loss %.4f", loss))
+            }, onEpoch: { epoch, meanLoss in
+                print(String(format: "epoch %d/%d: training loss %.4f; saved to %@", epoch, epochs, meanLoss, out))
+                try save(model, config: configData, tokenizer: tokenizerData)
+            })
         }
     }
 
