@@ -31,7 +31,8 @@ extension TokenTask {
         var task = try TokenTask(name: "hierarchical-equality", causalTask: causalTask, template: "{W} {X} {Y} {Z} same?",
                                  verbalizer: verbalizer, word: word)
         // Training also asks for each pair's equality ("first?" is W == X, "second?" is Y == Z).
-        task.auxiliaryTasks = try [("first", "WX"), ("second", "YZ")].map { question, variable in
+        let auxiliary: [(question: String, variable: String)] = [("first", "WX"), ("second", "YZ")]
+        task.auxiliaryTasks = try auxiliary.map { question, variable in
             try TokenTask(name: "hierarchical-equality-\(variable)", causalTask: causalTask, template: "{W} {X} {Y} {Z} \(question)?",
                           output: variable, verbalizer: verbalizer, word: word)
         }

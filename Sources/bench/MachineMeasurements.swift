@@ -1,4 +1,5 @@
 import CLinearAlgebra
+import Tensors
 import Foundation
 
 /// What the machine can do, measured in the same run as a benchmark so that its figures can be
@@ -35,6 +36,20 @@ enum MachineMeasurements {
         let product = { cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, &c, n) }
         product()
         return 2 * pow(Double(size), 3) / bestSeconds(repetitions: 3, product) / 1e9
+    }
+
+    /// How fast any float32 implementation of a workload could run on this machine's BLAS, beside
+    /// the reference's best time: the workload's matrix products (`work`, as `MatrixProductTimer`
+    /// counted them) at the sgemm rate with nothing else in the run is a ceiling no implementation
+    /// doing these products through this BLAS can pass; at the rate the products reached in this
+    /// run, with nothing outside BLAS, is the ceiling for this implementation's products.
+    /// Returns one line stating both as ratios to `referenceSeconds`, beside `goal`.
+    static func ceilingReport(work: MatrixProductTimer.Totals, sgemmRate: Double, referenceName: String,
+                              referenceSeconds: Double, goal: Double) -> String {
+        let atSgemm = work.operations / (sgemmRate * 1e9)
+        return String(format: "ceiling: %.0f GFLOP of products take at least %.2f s at the sgemm rate (%.1f GFLOP/s) and %.2f s at the rate they reach here, with nothing else; %@ took %.3f s at best, so at most %.2fx of it through this BLAS, %.2fx at the products' own rate (goal %.1fx)",
+                      work.operations / 1e9, atSgemm, sgemmRate, work.seconds, referenceName, referenceSeconds,
+                      referenceSeconds / atSgemm, referenceSeconds / work.seconds, goal)
     }
 
     /// Read bandwidth in GB/s: the sum of a `megabytes` Float array (far larger than any cache),

@@ -67,9 +67,11 @@ struct ReFTStepBenchmark: ParsableCommand {
         return parsed.map { $0! }
     }
 
-    /// One training step's wall-clock seconds, split into what the rotation's constraint costs.
+    /// One training step's wall-clock seconds, split into what the rotation's constraint costs, and
+    /// the step's matrix products (their operations and the time inside BLAS).
     struct StepTimes {
         var total: Double, projection: Double, update: Double, retraction: Double, loss: Float
+        var products: MatrixProductTimer.Totals
     }
 
     func run() throws {
@@ -100,7 +102,8 @@ struct ReFTStepBenchmark: ParsableCommand {
         func step() throws -> StepTimes {
             var loss: Float = 0
             var projection = 0.0, update = 0.0, retraction = 0.0
-            let total = MachineMeasurements.seconds(try clock.measure {
+            var products: MatrixProductTimer.Totals?
+            let total = MachineMeasurements.seconds(try clock.measure { products = try MatrixProductTimer.measuring {
                 let plan = try adapter.plan(tokens: trainingBatch.tokens, promptLengths: trainingBatch.promptLengths)
                 let value = try model.languageModelLoss(trainingBatch.tokens, labels: trainingBatch.labels, plan: plan)
                 try value.backward()
@@ -109,8 +112,9 @@ struct ReFTStepBenchmark: ParsableCommand {
                 update = MachineMeasurements.seconds(clock.measure { optimizer.step() })
                 retraction = MachineMeasurements.seconds(try clock.measure { try adapter.didStep() })
                 optimizer.zeroGradients()
-            })
-            return StepTimes(total: total, projection: projection, update: update, retraction: retraction, loss: loss)
+            } })
+            return StepTimes(total: total, projection: projection, update: update, retraction: retraction, loss: loss,
+                             products: products!)
         }
         func decode() throws -> Double {
             try MachineMeasurements.seconds(clock.measure {
@@ -127,7 +131,9 @@ struct ReFTStepBenchmark: ParsableCommand {
         try server?.waitUntilReady()
         var ours = (steps: [StepTimes](), decode: [Double]())
         var theirs = (steps: [Double](), decode: [Double]())
+        var sgemmRates: [Double] = []
         for _ in 0..<runs {
+            sgemmRates.append(MachineMeasurements.sgemmRate())
             ours.steps.append(try step())
             if let server { theirs.steps.append(try seconds(server.request("step"))) }
             ours.decode.append(try decode())
@@ -155,6 +161,14 @@ struct ReFTStepBenchmark: ParsableCommand {
         print(String(format: "best step %.3f s: tangent projection %.2f ms (%.2f%%), AdamW update %.2f ms, QR retraction %.2f ms (%.2f%% of the step; goal under 5%%); loss %.4f",
                      best.total, best.projection * 1e3, 100 * best.projection / best.total, best.update * 1e3,
                      best.retraction * 1e3, 100 * best.retraction / best.total, best.loss))
+        let productRate = best.products.operations / best.products.seconds / 1e9, sgemm = sgemmRates.max()!
+        print(String(format: "step matrix work: %.0f GFLOP of products, %.2f s inside BLAS of %.2f s (%.0f%%): %.1f GFLOP/s = %.0f%% of sgemm at 2048³ (%.1f GFLOP/s, same threads)",
+                     best.products.operations / 1e9, best.products.seconds, best.total, 100 * best.products.seconds / best.total,
+                     productRate, 100 * productRate / sgemm, sgemm))
+        if let theirStep = theirs.steps.min() {
+            print(MachineMeasurements.ceilingReport(work: best.products, sgemmRate: sgemm, referenceName: "pyreft's step",
+                                                    referenceSeconds: theirStep, goal: 2))
+        }
         print("runs (s): Interchange step \(format(ours.steps.map(\.total))), decode \(format(ours.decode))"
               + (server == nil ? "" : "; pyreft step \(format(theirs.steps)), decode \(format(theirs.decode))"))
         print(MachineMeasurements.loadReport("at end"))

@@ -110,6 +110,10 @@ struct TransformerBenchmark: ParsableCommand {
                      products.operations / 1e9, products.seconds, ours.forward[bestForward], 100 * products.seconds / ours.forward[bestForward],
                      productRate, 100 * productRate / sgemm, sgemm))
         // A decoded token reads every parameter once, except GPT-2's position table (one row).
+        if let theirForward = theirs.forward.min() {
+            print(MachineMeasurements.ceilingReport(work: products, sgemmRate: sgemm, referenceName: "transformers' forward pass",
+                                                    referenceSeconds: theirForward, goal: 1.3))
+        }
         let weightBytes = Double(model.parameterCount - configuration.maxPositions * configuration.hiddenSize) * 4
         let perToken = ours.decode.min()! / Double(newTokens)
         print(String(format: "decoding: %.0f MB of weights per token / %.1f ms per token (prefill included) = %.1f GB/s = %.0f%% of the measured read bandwidth (%.1f GB/s, sum over 512 MB on %d thread%@)",

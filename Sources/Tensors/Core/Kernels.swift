@@ -81,7 +81,9 @@ enum Kernels {
 
 extension Kernels {
     /// A new array of `x.count` elements made row by row: `body(row, inputRow, outputRow)` for
-    /// each consecutive row of `rowLength` elements.
+    /// each consecutive row of `rowLength` elements. Large arrays split their rows over two
+    /// threads (`forEachChunk`), so `body` may run on two rows at once: it must write only its
+    /// output row (and anything else only through memory that row alone owns).
     @inline(__always)
     static func mapRows(
         _ x: [Float], rowLength: Int,
@@ -89,9 +91,12 @@ extension Kernels {
     ) -> [Float] {
         [Float](unsafeUninitializedCapacity: x.count) { output, initialized in
             x.withUnsafeBufferPointer { input in
-                for row in 0..<(rowLength == 0 ? 0 : x.count / rowLength) {
-                    let range = (row * rowLength)..<((row + 1) * rowLength)
-                    body(row, UnsafeBufferPointer(rebasing: input[range]), UnsafeMutableBufferPointer(rebasing: output[range]))
+                let (input, output) = (input.baseAddress, output.baseAddress)
+                forEachChunk(count: rowLength == 0 ? 0 : x.count / rowLength, alignment: 1, elementsPerItem: rowLength) { rows in
+                    for row in rows {
+                        body(row, UnsafeBufferPointer(start: input! + row * rowLength, count: rowLength),
+                             UnsafeMutableBufferPointer(start: output! + row * rowLength, count: rowLength))
+                    }
                 }
             }
             initialized = x.count
@@ -173,13 +178,15 @@ extension Kernels {
 
 /// The pointer plumbing of `map8` / `zip8`: splitting over threads, and full and partial SIMD loads.
 extension Kernels {
-    /// Runs `body` over `0..<count`, as two halves on two threads when that pays.
+    /// Runs `body` over `0..<count` items, as two halves on two threads when that pays: when the
+    /// items hold at least `parallelThreshold` elements (`elementsPerItem` each: 1 for elements, the
+    /// row length for rows). The first half's length is a multiple of `alignment` (8 for elements,
+    /// so only the last chunk has a partial vector). `body` must write only what its range owns.
     @inline(__always)
-    static func forEachChunk(count: Int, _ body: (Range<Int>) -> Void) {
+    static func forEachChunk(count: Int, alignment: Int = 8, elementsPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        if count >= parallelThreshold && BLAS.threadCount >= 2 {
-            // Halves on a multiple of 8, so only the last chunk has a partial vector.
-            let half = (count / 2) & ~7
+        if count >= 2 && count * elementsPerItem >= parallelThreshold && BLAS.threadCount >= 2 {
+            let half = (count / 2) / alignment * alignment
             withoutActuallyEscaping(body) { body in
                 // The two halves write disjoint ranges of the output and only read the inputs.
                 let halves = UncheckedSendable(body)

@@ -90,33 +90,48 @@ struct AttentionGeometry {
         return min(firstValidKey[b], end)..<end
     }
 
-    /// The attention probabilities `[batch, heads, t, s]` and the output.
+    /// Runs `body(rowIndex, head, i, b)` for every query row of every head (row `head * t + i`
+    /// of the `[batch * heads * t, s]` score matrix), split over two threads when the rows are
+    /// many: each row is independent, and `body` writes only its own row.
+    private func forEachQueryRow(_ body: (Int, Int, Int, Int) -> Void) {
+        Kernels.forEachChunk(count: batch * heads * t, alignment: 1, elementsPerItem: s) { rows in
+            for row in rows {
+                let (head, i) = row.quotientAndRemainder(dividingBy: t)
+                body(row, head, i, head / heads)
+            }
+        }
+    }
+
+    /// The attention probabilities `[batch, heads, t, s]` and the output. Three passes: every
+    /// head's scores (one product each), every row's masked softmax (rows on two threads), every
+    /// head's output (one product each).
     func forward(_ q: [Float], _ k: [Float], _ v: [Float]) -> (probabilities: [Float], output: [Float]) {
         var probabilities = [Float](repeating: 0, count: batch * heads * t * s)
         var output = [Float](repeating: 0, count: batch * heads * t * dv)
         guard t > 0, s > 0, d > 0 else { return (probabilities, output) }
         q.withUnsafeBufferPointer { q in k.withUnsafeBufferPointer { k in v.withUnsafeBufferPointer { v in
             probabilities.withUnsafeMutableBufferPointer { p in output.withUnsafeMutableBufferPointer { o in
-                forEachHead { head, kvHead, b in
-                    let scores = p.baseAddress! + head * t * s
+                let (p, o) = (p.baseAddress!, o.baseAddress!)
+                forEachHead { head, kvHead, _ in
                     BLAS.multiply(transposeA: false, transposeB: true, m: t, n: s, k: d,
-                                  q.baseAddress! + head * t * d, k.baseAddress! + kvHead * s * d, into: scores)
-                    for i in 0..<t {
-                        // Masked scores get probability 0 (not a large negative score), so a
-                        // query with no visible key has an all-zero row: zero output, zero gradient.
-                        let visible = visibleKeys(query: i, batchEntry: b)
-                        let row = UnsafeMutableBufferPointer(start: scores + i * s, count: s)
-                        for j in visible { row[j] *= scale }
-                        if !visible.isEmpty {
-                            Kernels.softmax(UnsafeBufferPointer(rebasing: row[visible]), into: UnsafeMutableBufferPointer(rebasing: row[visible]))
-                        }
-                        for j in 0..<visible.lowerBound { row[j] = 0 }
-                        for j in visible.upperBound..<s { row[j] = 0 }
+                                  q.baseAddress! + head * t * d, k.baseAddress! + kvHead * s * d, into: p + head * t * s)
+                }
+                forEachQueryRow { row, _, i, b in
+                    // Masked scores get probability 0 (not a large negative score), so a
+                    // query with no visible key has an all-zero row: zero output, zero gradient.
+                    let visible = visibleKeys(query: i, batchEntry: b)
+                    let scores = UnsafeMutableBufferPointer(start: p + row * s, count: s)
+                    for j in visible { scores[j] *= scale }
+                    if !visible.isEmpty {
+                        Kernels.softmax(UnsafeBufferPointer(rebasing: scores[visible]), into: UnsafeMutableBufferPointer(rebasing: scores[visible]))
                     }
-                    if dv > 0 {
-                        BLAS.multiply(transposeA: false, transposeB: false, m: t, n: dv, k: s,
-                                      scores, v.baseAddress! + kvHead * s * dv, into: o.baseAddress! + head * t * dv)
-                    }
+                    for j in 0..<visible.lowerBound { scores[j] = 0 }
+                    for j in visible.upperBound..<s { scores[j] = 0 }
+                }
+                guard dv > 0 else { return }
+                forEachHead { head, kvHead, _ in
+                    BLAS.multiply(transposeA: false, transposeB: false, m: t, n: dv, k: s,
+                                  p + head * t * s, v.baseAddress! + kvHead * s * dv, into: o + head * t * dv)
                 }
             } }
         } } }
@@ -125,8 +140,9 @@ struct AttentionGeometry {
 
     /// The gradients of query, key and value (only those asked for) from the output's gradient.
     /// With `P` the probabilities: `dV = Pᵀ dO`, `dP = dO Vᵀ`, `dS = P ⊙ (dP − rowsum(dP ⊙ P)) · scale`,
-    /// `dQ = dS K`, `dK = dSᵀ Q`; heads sharing a key/value head add their `dK` and `dV`.
-    /// Masked keys (causal or padding) have `P = 0`, so `dS` vanishes there with no extra test.
+    /// `dQ = dS K`, `dK = dSᵀ Q`; heads sharing a key/value head add their `dK` and `dV` (in head
+    /// order). Masked keys (causal or padding) have `P = 0`, so `dS` vanishes there with no extra
+    /// test. As the forward: products per head, then the elementwise `dS` row by row on two threads.
     func backward(
         _ dO: [Float], _ probabilities: [Float], _ q: [Float], _ k: [Float], _ v: [Float],
         needs: (query: Bool, key: Bool, value: Bool)
@@ -134,7 +150,8 @@ struct AttentionGeometry {
         var dQ = [Float](repeating: 0, count: needs.query ? q.count : 0)
         var dK = [Float](repeating: 0, count: needs.key ? k.count : 0)
         var dV = [Float](repeating: 0, count: needs.value ? v.count : 0)
-        var dS = [Float](repeating: 0, count: t * s)
+        let needsScores = needs.query || needs.key
+        var dS = [Float](repeating: 0, count: needsScores ? probabilities.count : 0)
         guard t > 0, s > 0, d > 0, dv > 0 else {
             return (needs.query ? dQ : nil, needs.key ? dK : nil, needs.value ? dV : nil)
         }
@@ -148,22 +165,27 @@ struct AttentionGeometry {
                     BLAS.multiply(transposeA: true, transposeB: false, m: s, n: dv, k: t,
                                   pHead, dOHead, into: dV.baseAddress! + kvHead * s * dv, beta: 1)
                 }
-                guard needs.query || needs.key else { return }
-                BLAS.multiply(transposeA: false, transposeB: true, m: t, n: s, k: dv,
-                              dOHead, v.baseAddress! + kvHead * s * dv, into: dS.baseAddress!)
-                for i in 0..<t {
-                    let pRow = UnsafeBufferPointer(start: pHead + i * s, count: s)
-                    let dRow = UnsafeMutableBufferPointer(rebasing: dS[(i * s)..<((i + 1) * s)])
-                    let inner = Kernels.dot(UnsafeBufferPointer(dRow), pRow)
-                    for j in 0..<s { dRow[j] = pRow[j] * (dRow[j] - inner) * scale }
+                if needsScores {  // dP, overwritten by dS below
+                    BLAS.multiply(transposeA: false, transposeB: true, m: t, n: s, k: dv,
+                                  dOHead, v.baseAddress! + kvHead * s * dv, into: dS.baseAddress! + head * t * s)
                 }
+            }
+            guard needsScores else { return }
+            forEachQueryRow { row, _, _, _ in
+                let pRow = UnsafeBufferPointer(start: p.baseAddress! + row * s, count: s)
+                let dRow = UnsafeMutableBufferPointer(start: dS.baseAddress! + row * s, count: s)
+                let inner = Kernels.dot(UnsafeBufferPointer(dRow), pRow)
+                for j in 0..<s { dRow[j] = pRow[j] * (dRow[j] - inner) * scale }
+            }
+            forEachHead { head, kvHead, _ in
+                let dSHead = dS.baseAddress! + head * t * s
                 if needs.query {
                     BLAS.multiply(transposeA: false, transposeB: false, m: t, n: d, k: s,
-                                  dS.baseAddress!, k.baseAddress! + kvHead * s * d, into: dQ.baseAddress! + head * t * d)
+                                  dSHead, k.baseAddress! + kvHead * s * d, into: dQ.baseAddress! + head * t * d)
                 }
                 if needs.key {
                     BLAS.multiply(transposeA: true, transposeB: false, m: s, n: d, k: t,
-                                  dS.baseAddress!, q.baseAddress! + head * t * d, into: dK.baseAddress! + kvHead * s * d, beta: 1)
+                                  dSHead, q.baseAddress! + head * t * d, into: dK.baseAddress! + kvHead * s * d, beta: 1)
                 }
             }
         } } } } } } } } }

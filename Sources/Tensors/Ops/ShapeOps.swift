@@ -123,7 +123,14 @@ extension Tensor {
                 Broadcasting.forEachRow(of: outputShape.isEmpty ? [1] : outputShape,
                                         stridesA: strides.isEmpty ? [0] : strides,
                                         stridesB: [Int](repeating: 0, count: max(strides.count, 1))) { row, offset, _ in
-                    for i in 0..<rowLength { output[row * rowLength + i] = input[offset + i * innerStride] }
+                    let destination = output.baseAddress! + row * rowLength, source = input.baseAddress! + offset
+                    if innerStride == 1 {
+                        // The last axis stays last (the head split and merge of attention): each
+                        // output row is a contiguous run of the input, copied as one block.
+                        destination.update(from: source, count: rowLength)
+                    } else {
+                        for i in 0..<rowLength { destination[i] = source[i * innerStride] }
+                    }
                 }
             }
             initialized = x.count

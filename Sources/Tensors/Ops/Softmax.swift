@@ -57,12 +57,17 @@ extension Tensor {
         }
         let counted = labels.reduce(0) { $0 + ($1 == ignoreIndex ? 0 : 1) }
         let scale = 1 / Float(max(counted, 1))
-        // One pass per row gives the probabilities and the row's −log p(label).
-        var loss: Double = 0
-        let probabilities = Kernels.mapRows(logits.scalars, rowLength: classes) { row, input, output in
-            let logPartition = Kernels.softmax(input, into: output)
-            if labels[row] != ignoreIndex { loss += Double(logPartition - input[labels[row]]) }
+        // One pass per row gives the probabilities and the row's −log p(label) (rows may run on two
+        // threads, so each writes its own slot; the sum then runs in row order, the same every run).
+        var rowLosses = [Double](repeating: 0, count: labels.count)
+        let probabilities = rowLosses.withUnsafeMutableBufferPointer { rowLosses in
+            let rowLosses = rowLosses.baseAddress
+            return Kernels.mapRows(logits.scalars, rowLength: classes) { row, input, output in
+                let logPartition = Kernels.softmax(input, into: output)
+                if labels[row] != ignoreIndex { rowLosses![row] = Double(logPartition - input[labels[row]]) }
+            }
         }
+        let loss = rowLosses.reduce(0, +)
         return result(shape: [], scalars: [Float(loss) * scale], inputs: [logits]) { g in
             // d loss / d logits = (softmax − one-hot) / counted, zero on ignored rows
             let factor = g.scalars[0] * scale
