@@ -95,6 +95,9 @@ public final class Transformer: Module {
         _ tokens: TokenBatch, plan: InterventionPlan? = nil, collecting: [Site] = [],
         logits: LogitPositions = .all, cache: KeyValueCache? = nil
     ) throws -> TransformerOutput {
+        if let parts = inferenceParts(tokens, plan: plan, collecting: collecting, cache: cache) {
+            return try runInParts(parts, tokens, logits: logits)
+        }
         let t = tokens.length
         try checkSites((plan?.entries.map(\.site) ?? []) + collecting)
         let (positions, firstValidKey) = try positionsAndPadding(tokens, cache: cache)
@@ -120,6 +123,16 @@ public final class Transformer: Module {
     ///   position beyond `n_positions`.
     func embedded(_ tokens: TokenBatch, positions: [Int]) throws -> Tensor {
         let (batch, t) = (tokens.batch, tokens.length)
+        try validate(tokens, positions: positions)
+        let x = try tokenEmbedding(tokens.ids, batch: batch, length: t)
+        guard let positionEmbedding else { return x }
+        return try x + positionEmbedding(positions, batch: batch, length: t)
+    }
+
+    /// Every id must be in the vocabulary and, for GPT-2, every position in its position table.
+    /// - Throws: `TransformerError.invalidInput` naming the id (with its example and position) or the position.
+    func validate(_ tokens: TokenBatch, positions: [Int]) throws {
+        let t = tokens.length
         if let bad = tokens.ids.firstIndex(where: { !(0..<configuration.vocabularySize).contains($0) }) {
             throw TransformerError.invalidInput(
                 "token id \(tokens.ids[bad]) (example \(bad / t), position \(bad % t)) is outside the vocabulary 0..<\(configuration.vocabularySize)")
@@ -127,9 +140,43 @@ public final class Transformer: Module {
         if configuration.family == .gpt2, let beyond = positions.first(where: { $0 >= configuration.maxPositions }) {
             throw TransformerError.invalidInput("position \(beyond) is beyond the model's \(configuration.maxPositions) positions (n_positions)")
         }
-        let x = try tokenEmbedding(tokens.ids, batch: batch, length: t)
-        guard let positionEmbedding else { return x }
-        return try x + positionEmbedding(positions, batch: batch, length: t)
+    }
+
+    /// Tokens a part must hold at least for a call to split its rows into parts: below it, the
+    /// threads' start-up costs more than the second core wins.
+    static let minimumTokensPerPart = 64
+
+    /// How many parts of its rows a call runs side by side (`DataParallel`), or `nil` to run it
+    /// whole. Only plain inference splits: no gradients recorded (`Tensor.withoutGradients`), no
+    /// interventions, nothing collected, no cache, and at least `minimumTokensPerPart` tokens a part.
+    private func inferenceParts(_ tokens: TokenBatch, plan: InterventionPlan?, collecting: [Site], cache: KeyValueCache?) -> Int? {
+        guard !Tensor.isRecordingGradients, plan == nil, collecting.isEmpty, cache == nil else { return nil }
+        let parts = DataParallel.partCount(items: tokens.batch)
+        guard parts > 1, tokens.batch * tokens.length >= parts * Self.minimumTokensPerPart else { return nil }
+        return parts
+    }
+
+    /// The call run as `parts` groups of consecutive rows side by side, each a whole pass of its
+    /// own rows (rows never interact), the outputs joined in row order: what the call computes whole.
+    private func runInParts(_ parts: Int, _ tokens: TokenBatch, logits: LogitPositions) throws -> TransformerOutput {
+        // Checked whole first, so that an error names the example's index in the whole batch.
+        try validate(tokens, positions: tokens.positionIds)
+        if case let .positions(perExample) = logits, perExample.count != tokens.batch {
+            throw TransformerError.invalidInput("logit positions are given for \(perExample.count) examples, the batch has \(tokens.batch)")
+        }
+        let groups = (0..<parts).map { ($0 * tokens.batch / parts)..<(($0 + 1) * tokens.batch / parts) }
+        let outputs = try DataParallel.run(parts: parts) { part -> TransformerOutput in
+            let rows = groups[part]
+            let mask = tokens.isPadded
+                ? rows.map { row in (0..<tokens.length).map { $0 < tokens.leftPadding[row] ? 0 : 1 } } : nil
+            let piece = try TokenBatch(rows.map { Array(tokens.row($0)) }, attentionMask: mask)
+            let pieceLogits: LogitPositions
+            if case let .positions(perExample) = logits { pieceLogits = .positions(Array(perExample[rows])) } else { pieceLogits = logits }
+            return try self(piece, logits: pieceLogits)
+        }
+        return TransformerOutput(
+            logits: try outputs[0].logits.map { _ in try Tensor.concatenate(outputs.map { $0.logits! }, alongAxis: 0) },
+            hiddenStates: try Tensor.concatenate(outputs.map(\.hiddenStates), alongAxis: 0), collected: [:])
     }
 
     /// Every site in `sites` must exist.

@@ -26,6 +26,11 @@ struct ReFTStepBenchmark: ParsableCommand {
             its own process; the sides' timed runs alternate (ours, theirs, ours, theirs), so a busy neighbour slows
             both alike. Each figure is the best of --repetitions runs (at most 5) after a warm-up. Peak RSS is each
             process's getrusage high-water mark after all its runs. The load average is printed at start and end.
+
+            Also printed: the step's matrix products (their 2mnk operations and the time inside BLAS, beside sgemm
+            at 2048³ measured in each round) and the ceiling they set: pyreft's best step time over the time the
+            products alone take at the sgemm rate (no float32 implementation making these products through this
+            BLAS can beat that ratio) and at the rate they reached in the run.
             """
     )
 

@@ -23,7 +23,9 @@ struct TransformerBenchmark: ParsableCommand {
             Also measured in the same run: the sgemm rate at 2048³ (as `bench matmul`), the rate the forward's own
             matrix products reach inside the forward (their 2mnk operations over the time spent in BLAS calls), and
             the memory read bandwidth (a sum over a 512 MB array on the same threads), against which decoding is
-            stated: it reads every weight once per token.
+            stated: it reads every weight once per token. The ceiling line divides the reference's best forward time
+            by the time the forward's products alone take at the sgemm rate (no float32 implementation making these
+            products through this BLAS can beat that ratio) and at the rate they reached in the run.
             """
     )
 

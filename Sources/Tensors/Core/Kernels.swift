@@ -229,8 +229,9 @@ extension Kernels {
     }
 }
 
-/// A value handed to the two threads of `Kernels.forEachChunk`, which use it without races (see there).
-private struct UncheckedSendable<Value>: @unchecked Sendable {
+/// A value handed to the threads of `Kernels.forEachChunk` and `DataParallel.run`, which use it
+/// without races (see there).
+struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
 }

@@ -1,10 +1,13 @@
 import Synchronization
 
 /// Measures the time spent inside BLAS matrix products, and their floating-point operations,
-/// while a closure runs (in this task only) — for benchmarks that state the rate a model's matrix
+/// while a closure runs (in this task only, and in the parts of a `DataParallel.run` it starts) — for benchmarks that state the rate a model's matrix
 /// work reaches inside a full forward pass, beside `bench matmul`'s sgemm rate.
 public final class MatrixProductTimer: Sendable {
     @TaskLocal static var current: MatrixProductTimer?
+    /// How many parts of one computation run products at the same time (`DataParallel.run`):
+    /// each part's product time counts `1/concurrentParts`, so the total stays wall-clock time.
+    @TaskLocal static var concurrentParts = 1
 
     private let nanoseconds = Atomic<Int>(0)
     private let operations = Atomic<Int>(0)
@@ -33,8 +36,8 @@ public final class MatrixProductTimer: Sendable {
         guard let timer = current else { return product() }
         let clock = ContinuousClock()
         let elapsed = clock.measure(product)
-        timer.nanoseconds.add(Int(elapsed.components.seconds) * 1_000_000_000 + Int(elapsed.components.attoseconds / 1_000_000_000),
-                              ordering: .relaxed)
+        let nanoseconds = Int(elapsed.components.seconds) * 1_000_000_000 + Int(elapsed.components.attoseconds / 1_000_000_000)
+        timer.nanoseconds.add(nanoseconds / concurrentParts, ordering: .relaxed)
         timer.operations.add(2 * m * n * k, ordering: .relaxed)
     }
 }
