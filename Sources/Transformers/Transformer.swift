@@ -157,26 +157,20 @@ public final class Transformer: Module {
     }
 
     /// The call run as `parts` groups of consecutive rows side by side, each a whole pass of its
-    /// own rows (rows never interact), the outputs joined in row order: what the call computes whole.
+    /// own rows through the blocks (rows never interact), joined in row order; then the head over
+    /// the joined rows, one large product on all threads (so the logits are written once, in place).
     private func runInParts(_ parts: Int, _ tokens: TokenBatch, logits: LogitPositions) throws -> TransformerOutput {
         // Checked whole first, so that an error names the example's index in the whole batch.
         try validate(tokens, positions: tokens.positionIds)
-        if case let .positions(perExample) = logits, perExample.count != tokens.batch {
-            throw TransformerError.invalidInput("logit positions are given for \(perExample.count) examples, the batch has \(tokens.batch)")
-        }
         let groups = (0..<parts).map { ($0 * tokens.batch / parts)..<(($0 + 1) * tokens.batch / parts) }
-        let outputs = try DataParallel.run(parts: parts) { part -> TransformerOutput in
+        let hidden = try DataParallel.run(parts: parts) { part -> Tensor in
             let rows = groups[part]
             let mask = tokens.isPadded
                 ? rows.map { row in (0..<tokens.length).map { $0 < tokens.leftPadding[row] ? 0 : 1 } } : nil
-            let piece = try TokenBatch(rows.map { Array(tokens.row($0)) }, attentionMask: mask)
-            let pieceLogits: LogitPositions
-            if case let .positions(perExample) = logits { pieceLogits = .positions(Array(perExample[rows])) } else { pieceLogits = logits }
-            return try self(piece, logits: pieceLogits)
+            return try self(TokenBatch(rows.map { Array(tokens.row($0)) }, attentionMask: mask), logits: .none).hiddenStates
         }
-        return TransformerOutput(
-            logits: try outputs[0].logits.map { _ in try Tensor.concatenate(outputs.map { $0.logits! }, alongAxis: 0) },
-            hiddenStates: try Tensor.concatenate(outputs.map(\.hiddenStates), alongAxis: 0), collected: [:])
+        let hiddenStates = try Tensor.concatenate(hidden, alongAxis: 0)
+        return TransformerOutput(logits: try headLogits(hiddenStates, at: logits), hiddenStates: hiddenStates, collected: [:])
     }
 
     /// Every site in `sites` must exist.
