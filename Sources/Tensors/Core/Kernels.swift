@@ -80,6 +80,13 @@ enum Kernels {
 }
 
 extension Kernels {
+    /// `count` floats left unset, for results that a product (`beta = 0`) or a loop overwrites
+    /// in full before anything reads them: zero-filling them first would be a wasted pass.
+    @inline(__always)
+    static func unset(_ count: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+
     /// A new array of `x.count` elements made row by row: `body(row, inputRow, outputRow)` for
     /// each consecutive row of `rowLength` elements. Large arrays split their rows over two
     /// threads (`forEachChunk`), so `body` may run on two rows at once: it must write only its

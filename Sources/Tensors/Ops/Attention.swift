@@ -151,7 +151,8 @@ struct AttentionGeometry {
         var dK = [Float](repeating: 0, count: needs.key ? k.count : 0)
         var dV = [Float](repeating: 0, count: needs.value ? v.count : 0)
         let needsScores = needs.query || needs.key
-        var dS = [Float](repeating: 0, count: needsScores ? probabilities.count : 0)
+        // Each head's dP (then dS) is written by a product with beta 0 before it is read.
+        var dS = Kernels.unset(needsScores ? probabilities.count : 0)
         guard t > 0, s > 0, d > 0, dv > 0 else {
             return (needs.query ? dQ : nil, needs.key ? dK : nil, needs.value ? dV : nil)
         }

@@ -37,8 +37,9 @@ extension Tensor {
         let d = shape.last ?? 0
         let rows = d == 0 ? 0 : elementCount / d
         var inverseDeviations = [Float](repeating: 0, count: rows)
-        var normalized = [Float](repeating: 0, count: elementCount)
-        var output = [Float](repeating: 0, count: elementCount)
+        // Every row of both is written below.
+        var normalized = Kernels.unset(elementCount)
+        var output = Kernels.unset(elementCount)
         scalars.withUnsafeBufferPointer { x in weight.scalars.withUnsafeBufferPointer { w in
         (bias?.scalars ?? []).withUnsafeBufferPointer { b in
         normalized.withUnsafeMutableBufferPointer { xhat in output.withUnsafeMutableBufferPointer { y in
@@ -65,7 +66,7 @@ extension Tensor {
         return Tensor.result(shape: shape, scalars: output, inputs: inputs) { [shape, requiresGradient] g in
             var gradients: [Tensor?] = [nil, nil]
             if requiresGradient {
-                var dx = [Float](repeating: 0, count: g.scalars.count)
+                var dx = Kernels.unset(g.scalars.count)  // every row written below
                 g.scalars.withUnsafeBufferPointer { g in weight.scalars.withUnsafeBufferPointer { w in
                 normalized.withUnsafeBufferPointer { xhat in inverseDeviations.withUnsafeBufferPointer { inverses in
                 dx.withUnsafeMutableBufferPointer { dx in
