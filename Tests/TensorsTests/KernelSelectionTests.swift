@@ -1,7 +1,7 @@
 import Testing
 @testable import Tensors
 
-/// Which OpenBLAS kernels `selectKernelsForThisProcessor` asks for, from `/proc/cpuinfo` texts.
+/// Which OpenBLAS kernels `configureOpenBLAS` asks for, from `/proc/cpuinfo` texts.
 @Suite struct KernelSelectionTests {
     static let avx512 = "fpu sse sse2 avx fma avx2 avx512f avx512dq avx512bw avx512vl"
     static let avx2 = "fpu sse sse2 avx fma avx2"

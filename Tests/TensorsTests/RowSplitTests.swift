@@ -75,25 +75,31 @@ import TestSupport
         #expect(abs(Double(loss.scalar) - expected) <= 1e-6 * abs(expected), "loss \(loss.scalar), Float64 \(expected)")
     }
 
-    /// `[2, 4, 128, 16]`: 1,024 query rows of 128 scores (131,072, at the split threshold); one
-    /// batch entry alone has half as many and runs on one thread.
-    @Test func attentionRowsAreTheSameSplitOrNot() throws {
-        let shape = [2, 4, 128, 16]
-        let (q, k, v) = (Tensor.normal(shape: shape, seed: 21, requiresGradient: true),
-                         Tensor.normal(shape: shape, seed: 22, requiresGradient: true),
-                         Tensor.normal(shape: shape, seed: 23, requiresGradient: true))
-        let upstream = Tensor.normal(shape: shape, seed: 24)
-        let whole = try Tensor.causalAttention(query: q, key: k, value: v)
+    /// Attention runs its key/value heads in groups side by side when the call is large enough
+    /// (`AttentionGeometry.minimumWorkToSplit`). `[2, 4, 128, 16]` queries: 2 x 4 x 128 x 128 x 16 =
+    /// 2^21 multiply-adds for the scores, at the threshold; one batch entry alone has half as many
+    /// and runs its heads one after another. Also with grouped-query heads (2 key/value heads for
+    /// 4 query heads, whose key and value gradients add across the group) and left padding.
+    @Test(arguments: [(4, false), (2, true)])
+    func attentionIsTheSameSplitOrNot(keyValueHeads: Int, padded: Bool) throws {
+        #expect(2 * 4 * 128 * 128 * 16 >= AttentionGeometry.minimumWorkToSplit && 4 * 128 * 128 * 16 < AttentionGeometry.minimumWorkToSplit)
+        let queryShape = [2, 4, 128, 16], keyShape = [2, keyValueHeads, 128, 16]
+        let (q, k, v) = (Tensor.normal(shape: queryShape, seed: 21, requiresGradient: true),
+                         Tensor.normal(shape: keyShape, seed: 22, requiresGradient: true),
+                         Tensor.normal(shape: keyShape, seed: 23, requiresGradient: true))
+        let upstream = Tensor.normal(shape: queryShape, seed: 24)
+        let firstValidKey = padded ? [0, 5] : nil
+        let whole = try Tensor.causalAttention(query: q, key: k, value: v, firstValidKey: firstValidKey)
         try (whole * upstream).sum().backward()
-        let half = whole.elementCount / 2
         for entry in 0..<2 {
-            let parts = try [q, k, v].map { try Tensor(shape: [1, 4, 128, 16], scalars: $0.slice(alongAxis: 0, entry..<(entry + 1)).scalars,
+            let parts = try [q, k, v].map { try Tensor(shape: [1] + $0.shape.dropFirst(), scalars: $0.slice(alongAxis: 0, entry..<(entry + 1)).scalars,
                                                       requiresGradient: true) }
-            let output = try Tensor.causalAttention(query: parts[0], key: parts[1], value: parts[2])
+            let output = try Tensor.causalAttention(query: parts[0], key: parts[1], value: parts[2],
+                                                    firstValidKey: firstValidKey.map { [$0[entry]] })
             try (output * upstream.slice(alongAxis: 0, entry..<(entry + 1))).sum().backward()
-            let own = (entry * half)..<((entry + 1) * half)
-            let sameOutput = output.scalars == Array(whole.scalars[own])
-            let sameGradients = zip(parts, [q, k, v]).map { part, full in part.gradient!.scalars == Array(full.gradient!.scalars[own]) }
+            func own(_ tensor: Tensor) -> Range<Int> { let half = tensor.elementCount / 2; return (entry * half)..<((entry + 1) * half) }
+            let sameOutput = output.scalars == Array(whole.scalars[own(whole)])
+            let sameGradients = zip(parts, [q, k, v]).map { part, full in part.gradient!.scalars == Array(full.gradient!.scalars[own(full)]) }
             #expect(sameOutput && sameGradients == [true, true, true], "entry \(entry): output equal \(sameOutput), query/key/value gradients equal \(sameGradients)")
         }
     }

@@ -30,6 +30,12 @@ public enum DataParallel {
         return try runParts(parts, body)
     }
 
+    /// `run` for a body that cannot fail: `body(part)` for `part` in `0..<parts`, side by side.
+    public static func forEachPart(_ parts: Int, _ body: (Int) -> Void) {
+        // `run` rethrows only what a part threw, and these parts cannot throw.
+        _ = try! run(parts: parts) { part -> Void in body(part) }
+    }
+
     private static let exclusive = NSLock()
 
     private static func runParts<T>(_ parts: Int, _ body: (Int) throws -> T) throws -> [T] {
