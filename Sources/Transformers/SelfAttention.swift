@@ -30,25 +30,43 @@ public final class SelfAttention: Module {
 
     /// Attention over `x` `[batch, t, width]` and, when `cache` holds earlier positions of this layer,
     /// over those too; the new keys and values are appended to the cache.
-    func callAsFunction(_ x: Tensor, layer: Int, pass: ForwardPass) throws -> Tensor {
+    ///
+    /// With `queriesFrom` = `start` > 0, only positions `start..<t` ask (output `[batch, t − start, width]`):
+    /// every position still gives its key and value, but the query, the attention and the output
+    /// projection run for the asking positions alone (the top block, when only those reach the logits).
+    func callAsFunction(_ x: Tensor, layer: Int, pass: ForwardPass, queriesFrom start: Int = 0) throws -> Tensor {
         let (batch, t) = (x.shape[0], x.shape[1])
-        var q = try heads(query(x), count: headCount, batch: batch, t: t)
+        let asking = t - start
+        var q = try heads(query(start == 0 ? x : x.positions(from: start)), count: headCount, batch: batch, t: asking)
         var k = try heads(key(x), count: keyValueHeadCount, batch: batch, t: t)
         var v = try heads(value(x), count: keyValueHeadCount, batch: batch, t: t)
         if let inverseFrequencies = pass.inverseFrequencies {
-            q = try Tensor.rotaryEmbedding(q, positions: pass.positions, inverseFrequencies: inverseFrequencies)
+            let queryPositions = start == 0 ? pass.positions
+                : (0..<batch).flatMap { pass.positions[($0 * t + start)..<($0 * t + t)] }
+            q = try Tensor.rotaryEmbedding(q, positions: queryPositions, inverseFrequencies: inverseFrequencies)
             k = try Tensor.rotaryEmbedding(k, positions: pass.positions, inverseFrequencies: inverseFrequencies)
         }
         if let cache = pass.cache {
             (k, v) = try cache.append(keys: k, values: v, layer: layer)
         }
+        // The queries are the last `asking` of the keys' positions, which is what the mask assumes.
         let attended = try Tensor.causalAttention(query: q, key: k, value: v, firstValidKey: pass.firstValidKey)
-        let merged = try attended.permuted([0, 2, 1, 3]).reshaped(to: [batch, t, headCount * headDimension])
+        let merged = try attended.permuted([0, 2, 1, 3]).reshaped(to: [batch, asking, headCount * headDimension])
         return try output(merged)
     }
 
     /// `[batch, t, count * headDim]` → `[batch, count, t, headDim]`.
     private func heads(_ x: Tensor, count: Int, batch: Int, t: Int) throws -> Tensor {
         try x.reshaped(to: [batch, t, count, headDimension]).permuted([0, 2, 1, 3])
+    }
+}
+
+extension Tensor {
+    /// Positions `start..<t` of a `[batch, t, width]` tensor: `[batch, t − start, width]` (a gather
+    /// of rows, so the gradient flows back into those positions).
+    func positions(from start: Int) throws -> Tensor {
+        let (batch, t, width) = (shape[0], shape[1], shape[2])
+        let rows = (0..<batch).flatMap { ($0 * t + start)..<($0 * t + t) }
+        return try reshaped(to: [batch * t, width]).gatherRows(rows).reshaped(to: [batch, t - start, width])
     }
 }

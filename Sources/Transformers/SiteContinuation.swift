@@ -52,6 +52,7 @@ extension Transformer {
             throw InterventionError.invalidPositions(site: site, reason: "the representation has shape \(representation.shape), expected \(expected)")
         }
         try checkSites(plan?.entries.map(\.site) ?? [])
+        try validate(logits, batch: tokens.batch, t: tokens.length)
         let pass = try plainPass(tokens, plan: plan)
         var x = representation
         let start: Int
@@ -60,8 +61,10 @@ extension Transformer {
         case .blockOutput?: x = try pass.visit(site, x); start = site.layer + 1
         default: x = try pass.visit(.embedding, x); start = 0
         }
-        for layer in layers[start...] { x = try layer(x, pass: pass) }
-        return try headLogits(try finalNorm(x), at: logits)
+        // The top block computes only from the first position whose logits are asked (when it runs here).
+        let topFrom = start < layers.count ? topBlockStart(logits, t: tokens.length, plan: plan, collecting: []) : 0
+        x = try runBlocks(x, from: start, pass: pass, topBlockFrom: topFrom)
+        return try headLogits(try finalNorm(x), at: logits.dropping(topFrom))
     }
 
     /// A cache-free pass over `tokens` with `plan`.

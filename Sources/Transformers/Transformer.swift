@@ -95,9 +95,19 @@ public final class Transformer: Module {
         _ tokens: TokenBatch, plan: InterventionPlan? = nil, collecting: [Site] = [],
         logits: LogitPositions = .all, cache: KeyValueCache? = nil
     ) throws -> TransformerOutput {
+        try validate(logits, batch: tokens.batch, t: tokens.length)
+        let topFrom = topBlockStart(logits, t: tokens.length, plan: plan, collecting: collecting)
         if let parts = inferenceParts(tokens, plan: plan, collecting: collecting, cache: cache) {
-            return try runInParts(parts, tokens, logits: logits)
+            return try runInParts(parts, tokens, logits: logits, topBlockFrom: topFrom)
         }
+        return try forward(tokens, plan: plan, collecting: collecting, logits: logits, cache: cache, topBlockFrom: topFrom)
+    }
+
+    /// The pass itself, the top block computing only positions `topFrom..<t` (see `topBlockStart`).
+    private func forward(
+        _ tokens: TokenBatch, plan: InterventionPlan?, collecting: [Site], logits: LogitPositions, cache: KeyValueCache?,
+        topBlockFrom topFrom: Int
+    ) throws -> TransformerOutput {
         let t = tokens.length
         try checkSites((plan?.entries.map(\.site) ?? []) + collecting)
         let (positions, firstValidKey) = try positionsAndPadding(tokens, cache: cache)
@@ -109,12 +119,52 @@ public final class Transformer: Module {
                                firstValidKey: firstValidKey.contains { $0 > 0 } ? firstValidKey : nil,
                                inverseFrequencies: inverseFrequencies, cache: cache)
         var x = try pass.visit(.embedding, embedded(tokens, positions: positions))
-        for layer in layers {
-            x = try layer(x, pass: pass)
-        }
+        x = try runBlocks(x, from: 0, pass: pass, topBlockFrom: topFrom)
         let hidden = try finalNorm(x)
         if let cache { record(tokens, positions: positions, firstValidKey: firstValidKey, in: cache) }
-        return TransformerOutput(logits: try headLogits(hidden, at: logits), hiddenStates: hidden, collected: pass.collected)
+        return TransformerOutput(logits: try headLogits(hidden, at: logits.dropping(topFrom)), hiddenStates: hidden,
+                                 firstHiddenPosition: topFrom, collected: pass.collected)
+    }
+
+    /// Blocks `first...` over `x`, the top block computing only positions `topFrom..<t`.
+    func runBlocks(_ x: Tensor, from first: Int, pass: ForwardPass, topBlockFrom topFrom: Int) throws -> Tensor {
+        var x = x
+        for layer in layers[first...] {
+            x = try layer(x, pass: pass, outputsFrom: layer.index == layers.count - 1 ? topFrom : 0)
+        }
+        return x
+    }
+
+    /// The first position the top block must compute: the first whose logits are asked for. Only
+    /// logits read the top block's output, and a position's logits depend on the earlier positions
+    /// only through the keys and values, so the query, attention output and MLP of earlier
+    /// positions would be work that nothing reads (forward and backward); the keys and values
+    /// are still computed at every position. 0 (every position) for `.all` and `.none` (whose
+    /// hidden states are the result), or when the plan or the collection touches the top block
+    /// after its input.
+    func topBlockStart(_ selection: LogitPositions, t: Int, plan: InterventionPlan?, collecting: [Site]) -> Int {
+        guard let top = layers.last else { return 0 }
+        let touched = Set((plan?.entries.map(\.site) ?? []) + collecting)
+        guard top.sitesAfterInput.allSatisfy({ !touched.contains($0) }) else { return 0 }
+        switch selection {
+        case .none, .all: return 0
+        case .last: return max(0, t - 1)
+        case let .positions(perExample): return min(perExample.joined().min() ?? max(0, t - 1), max(0, t - 1))
+        }
+    }
+
+    /// The selection must fit the batch: one list of positions per example, each in `0..<t`.
+    /// - Throws: `TransformerError` naming the example and position.
+    func validate(_ selection: LogitPositions, batch: Int, t: Int) throws {
+        guard case let .positions(perExample) = selection else { return }
+        guard perExample.count == batch else {
+            throw TransformerError.invalidInput("logit positions are given for \(perExample.count) examples, the batch has \(batch)")
+        }
+        for (example, positions) in perExample.enumerated() {
+            if let bad = positions.first(where: { !(0..<t).contains($0) }) {
+                throw TransformerError.positionOutOfRange(what: "logits", example: example, position: bad, length: t)
+            }
+        }
     }
 
     /// Token (and, for GPT-2, learned position) embeddings `[batch, t, width]` of `tokens` at
@@ -159,7 +209,7 @@ public final class Transformer: Module {
     /// The call run as `parts` groups of consecutive rows side by side, each a whole pass of its
     /// own rows through the blocks (rows never interact), joined in row order; then the head over
     /// the joined rows, one large product on all threads (so the logits are written once, in place).
-    private func runInParts(_ parts: Int, _ tokens: TokenBatch, logits: LogitPositions) throws -> TransformerOutput {
+    private func runInParts(_ parts: Int, _ tokens: TokenBatch, logits: LogitPositions, topBlockFrom topFrom: Int) throws -> TransformerOutput {
         // Checked whole first, so that an error names the example's index in the whole batch.
         try validate(tokens, positions: tokens.positionIds)
         let groups = (0..<parts).map { ($0 * tokens.batch / parts)..<(($0 + 1) * tokens.batch / parts) }
@@ -167,10 +217,12 @@ public final class Transformer: Module {
             let rows = groups[part]
             let mask = tokens.isPadded
                 ? rows.map { row in (0..<tokens.length).map { $0 < tokens.leftPadding[row] ? 0 : 1 } } : nil
-            return try self(TokenBatch(rows.map { Array(tokens.row($0)) }, attentionMask: mask), logits: .none).hiddenStates
+            return try forward(TokenBatch(rows.map { Array(tokens.row($0)) }, attentionMask: mask), plan: nil, collecting: [],
+                               logits: .none, cache: nil, topBlockFrom: topFrom).hiddenStates
         }
         let hiddenStates = try Tensor.concatenate(hidden, alongAxis: 0)
-        return TransformerOutput(logits: try headLogits(hiddenStates, at: logits), hiddenStates: hiddenStates, collected: [:])
+        return TransformerOutput(logits: try headLogits(hiddenStates, at: logits.dropping(topFrom)), hiddenStates: hiddenStates,
+                                 firstHiddenPosition: topFrom, collected: [:])
     }
 
     /// Every site in `sites` must exist.
@@ -202,7 +254,7 @@ public final class Transformer: Module {
         cache.length += tokens.length
     }
 
-    /// The head's logits at the requested positions of `hidden` `[batch, t, width]`.
+    /// The head's logits at the requested positions of `hidden` `[batch, t, width]` (already validated).
     func headLogits(_ hidden: Tensor, at selection: LogitPositions) throws -> Tensor? {
         let (batch, t, width) = (hidden.shape[0], hidden.shape[1], hidden.shape[2])
         let rows: [Int]
@@ -214,14 +266,6 @@ public final class Transformer: Module {
         case .last:
             rows = (0..<batch).map { $0 * t + t - 1 }
         case let .positions(perExample):
-            guard perExample.count == batch else {
-                throw TransformerError.invalidInput("logit positions are given for \(perExample.count) examples, the batch has \(batch)")
-            }
-            for (example, positions) in perExample.enumerated() {
-                if let bad = positions.first(where: { !(0..<t).contains($0) }) {
-                    throw TransformerError.positionOutOfRange(what: "logits", example: example, position: bad, length: t)
-                }
-            }
             rows = perExample.enumerated().flatMap { example, positions in positions.map { example * t + $0 } }
         }
         let selected = try hidden.reshaped(to: [batch * t, width]).gatherRows(rows)
@@ -239,14 +283,25 @@ public enum LogitPositions: Sendable, Equatable {
     case last
     /// The listed positions of each example, example by example: `[Σ counts, vocabulary]`.
     case positions([[Int]])
+
+    /// The same selection over positions `start...` renumbered from 0 (all listed positions are at least `start`).
+    func dropping(_ start: Int) -> LogitPositions {
+        guard start > 0, case let .positions(perExample) = self else { return self }
+        return .positions(perExample.map { $0.map { $0 - start } })
+    }
 }
 
 /// What a forward pass returns.
 public struct TransformerOutput {
     /// The head's logits at the requested positions (see `LogitPositions`), `nil` for `.none`.
     public let logits: Tensor?
-    /// The final normalization's output `[batch, t, width]` (HF's last `hidden_states` entry).
+    /// The final normalization's output (HF's last `hidden_states` entry) at positions
+    /// `firstHiddenPosition..<t`: `[batch, t − firstHiddenPosition, width]`.
     public let hiddenStates: Tensor
+    /// The first position `hiddenStates` holds: 0 (all of them) unless the logits asked for are
+    /// `.last` or `.positions`, when the top block computes only from the first position asked
+    /// for (nothing else reads its output; see `Transformer.topBlockStart`).
+    public let firstHiddenPosition: Int
     /// The representations at the collected sites, `[batch, t, width]` each.
     public let collected: [Site: Tensor]
 }

@@ -30,13 +30,23 @@ public final class TransformerBlock: Module {
         self.mlp = mlp
     }
 
-    /// `x` `[batch, t, width]` → `[batch, t, width]`, with the pass's plan applied at each site.
-    func callAsFunction(_ x: Tensor, pass: ForwardPass) throws -> Tensor {
+    /// `x` `[batch, t, width]` → `[batch, t − outputsFrom, width]`, with the pass's plan applied at each site.
+    ///
+    /// `outputsFrom` > 0 computes the block's output only at positions `outputsFrom..<t` (the keys and
+    /// values still come from every position): for the top block, when nothing after it needs the
+    /// earlier positions. Only `block_input` may then carry an intervention or be collected (the
+    /// caller checks), since the other sites no longer hold every position.
+    func callAsFunction(_ x: Tensor, pass: ForwardPass, outputsFrom start: Int = 0) throws -> Tensor {
         let input = try pass.visit(Site(layer: index, component: .blockInput), x)
         let attended = try pass.visit(Site(layer: index, component: .attentionOutput),
-                                      attention(attentionNorm(input), layer: index, pass: pass))
-        let afterAttention = try input + attended
+                                      attention(attentionNorm(input), layer: index, pass: pass, queriesFrom: start))
+        let afterAttention = try (start == 0 ? input : input.positions(from: start)) + attended
         let transformed = try pass.visit(Site(layer: index, component: .mlpOutput), mlp(mlpNorm(afterAttention)))
         return try pass.visit(Site(layer: index, component: .blockOutput), afterAttention + transformed)
+    }
+
+    /// The sites that hold only the computed positions when `outputsFrom` > 0.
+    var sitesAfterInput: [Site] {
+        [.attentionOutput, .mlpOutput, .blockOutput].map { Site(layer: index, component: $0) }
     }
 }
