@@ -85,7 +85,9 @@ public final class Transformer: Module {
     ///     `t` ids of this call).
     ///   - collecting: sites whose representation (`[batch, t, width]`, after any intervention there)
     ///     is returned in `collected`.
-    ///   - logits: where to compute head logits; training and decoding ask only for what they need.
+    ///   - logits: where to compute head logits; training and decoding ask only for what they need
+    ///     (`.last` and `.positions` also spare the top block the earlier positions: see
+    ///     `TransformerOutput.firstHiddenPosition`).
     ///   - cache: a key/value cache; empty, it is filled (prefill); filled, `tokens` continue it
     ///     (decode: positions follow the cache, `tokens` must carry no padding).
     /// - Throws: `TransformerError` for ids outside the vocabulary, positions beyond GPT-2's table,
