@@ -80,11 +80,14 @@ struct AttentionGeometry {
     /// the query heads that share a key/value head one after another, in order.
     ///
     /// Large calls run their key/value heads in groups side by side (`DataParallel`), each group on
-    /// one thread with one-thread products. Why: a head's products are small (`t x s x d`); at
-    /// 128 x 128 x 64 OpenBLAS takes 0.038 ms on two threads and 0.021 ms on one (measured), so two
-    /// heads at once on one thread each run 3.6 times as fast as one head after another on two.
-    /// A group writes only its own query heads' rows and its own key/value heads' gradients, and
-    /// every product and row is the one the whole loop computes, so the result is the same to the bit.
+    /// one thread with one-thread products. Why: a head's products are small (`t x s x d`), too
+    /// small for two threads to share one well, and the softmax rows between them would run on
+    /// one core. Measured on a 2-vCPU EPYC: one GPT-2 layer's 96 heads (128 x 128 x 64 products,
+    /// scores and output) took 3.7 ms one after another with two-thread products, and 2.5–3.0 ms as
+    /// two one-thread halves side by side once OpenBLAS's idle worker sleeps instead of spinning
+    /// (`LinearAlgebraBackend.preferredThreadTimeout`). A group writes only its own query heads'
+    /// rows and its own key/value heads' gradients, and every product and row is the one the whole
+    /// loop computes, so the result is the same to the bit.
     private func forEachHead(_ body: (Int, Int, Int) -> Void) {
         let groups = batch * kvHeads, perGroup = heads / kvHeads
         let work = batch * heads * t * s * max(d, dv)
@@ -97,9 +100,10 @@ struct AttentionGeometry {
         }
     }
 
-    /// Multiply-adds of one call's score product (`batch x heads x t x s x d`) below which its heads
-    /// run one after another: a decoding step (one query) or a short prompt costs less than
-    /// starting the second thread.
+    /// Multiply-adds of one call's score product (`batch x heads x t x s x max(d, dv)`) below which
+    /// its heads run one after another: a decoding step (one query) or a short prompt is less work
+    /// than handing half of it to a second thread. (A judgement, not a measured threshold; decoding
+    /// speed in `bench transformer` did not change.)
     static let minimumWorkToSplit = 1 << 21
 
     /// The keys query `i` of batch entry `b` attends to: from the first non-padding key to the
