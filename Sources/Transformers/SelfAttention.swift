@@ -37,7 +37,7 @@ public final class SelfAttention: Module {
     func callAsFunction(_ x: Tensor, layer: Int, pass: ForwardPass, queriesFrom start: Int = 0) throws -> Tensor {
         let (batch, t) = (x.shape[0], x.shape[1])
         let asking = t - start
-        var q = try heads(query(start == 0 ? x : x.positions(from: start)), count: headCount, batch: batch, t: asking)
+        var q = try heads(query(start == 0 ? x : x.slice(alongAxis: 1, start..<t)), count: headCount, batch: batch, t: asking)
         var k = try heads(key(x), count: keyValueHeadCount, batch: batch, t: t)
         var v = try heads(value(x), count: keyValueHeadCount, batch: batch, t: t)
         if let inverseFrequencies = pass.inverseFrequencies {
@@ -58,15 +58,5 @@ public final class SelfAttention: Module {
     /// `[batch, t, count * headDim]` → `[batch, count, t, headDim]`.
     private func heads(_ x: Tensor, count: Int, batch: Int, t: Int) throws -> Tensor {
         try x.reshaped(to: [batch, t, count, headDimension]).permuted([0, 2, 1, 3])
-    }
-}
-
-extension Tensor {
-    /// Positions `start..<t` of a `[batch, t, width]` tensor: `[batch, t − start, width]` (a gather
-    /// of rows, so the gradient flows back into those positions).
-    func positions(from start: Int) throws -> Tensor {
-        let (batch, t, width) = (shape[0], shape[1], shape[2])
-        let rows = (0..<batch).flatMap { ($0 * t + start)..<($0 * t + t) }
-        return try reshaped(to: [batch * t, width]).gatherRows(rows).reshaped(to: [batch, t - start, width])
     }
 }

@@ -40,7 +40,7 @@ public final class TransformerBlock: Module {
         let input = try pass.visit(Site(layer: index, component: .blockInput), x)
         let attended = try pass.visit(Site(layer: index, component: .attentionOutput),
                                       attention(attentionNorm(input), layer: index, pass: pass, queriesFrom: start))
-        let afterAttention = try (start == 0 ? input : input.positions(from: start)) + attended
+        let afterAttention = try (start == 0 ? input : input.slice(alongAxis: 1, start..<input.shape[1])) + attended
         let transformed = try pass.visit(Site(layer: index, component: .mlpOutput), mlp(mlpNorm(afterAttention)))
         return try pass.visit(Site(layer: index, component: .blockOutput), afterAttention + transformed)
     }
