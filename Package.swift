@@ -31,6 +31,9 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        // The processor's float32 FMA peak, for the benchmarks' ceiling lines (C: the AVX2 + FMA loop
+        // must be compiled for those instructions whatever the package's flags).
+        .target(name: "CMachineProbe", path: "Sources/CMachineProbe"),
         .target(name: "Randomness"),
         .target(name: "Tensors", dependencies: ["CLinearAlgebra", "Randomness"]),
         .target(name: "Interventions", dependencies: ["Tensors"]),
@@ -83,7 +86,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "bench",
-            dependencies: ["Tensors", "CLinearAlgebra", "Alignment", "Experiments", "Networks", "Interventions", "CausalModels", "Transformers", "Tokenizers", "ReFT", "TokenTasks",
+            dependencies: ["Tensors", "CLinearAlgebra", "CMachineProbe", "Alignment", "Experiments", "Networks", "Interventions", "CausalModels", "Transformers", "Tokenizers", "ReFT", "TokenTasks",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(

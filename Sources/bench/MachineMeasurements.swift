@@ -1,9 +1,10 @@
 import CLinearAlgebra
-import Tensors
+import CMachineProbe
 import Foundation
+import Tensors
 
 /// What the machine can do, measured in the same run as a benchmark so that its figures can be
-/// stated as fractions: the load, the sgemm rate and the memory read bandwidth.
+/// stated as fractions: the load, the processors' float32 peak, the sgemm rate and the memory read bandwidth.
 enum MachineMeasurements {
     /// The one-minute load average (processes running or waiting), or `nil` when unknown.
     static func loadAverage() -> Double? {
@@ -38,18 +39,38 @@ enum MachineMeasurements {
         return 2 * pow(Double(size), 3) / bestSeconds(repetitions: 3, product) / 1e9
     }
 
-    /// How fast any float32 implementation of a workload could run on this machine's BLAS, beside
-    /// the reference's best time: the workload's matrix products (`work`, as `MatrixProductTimer`
-    /// counted them) at the sgemm rate with nothing else in the run is a ceiling no implementation
-    /// doing these products through this BLAS can pass; at the rate the products reached in this
-    /// run, with nothing outside BLAS, is the ceiling for this implementation's products.
-    /// Returns one line stating both as ratios to `referenceSeconds`, beside `goal`.
-    static func ceilingReport(work: MatrixProductTimer.Totals, sgemmRate: Double, referenceName: String,
+    /// GFLOP/s of float32 fused multiply-adds on `threads` threads at once, each running ten
+    /// independent 8-lane FMA chains for about 0.1 s (`machine_probe_fma_peak_gflops`), best of 3:
+    /// the processors' peak, which no float32 matrix product on this machine can exceed.
+    /// The rate is all threads' operations over the wall-clock time of the whole group (a thread
+    /// that ran alone, on a core boosted while the other idles, would overstate it).
+    /// `nil` when unknown (a processor without AVX2 and FMA).
+    static func fmaPeakRate(threads: Int) -> Double? {
+        let parts = max(1, threads), rounds = 70_000_000
+        guard machine_probe_fma_peak_gflops(1_000_000) > 0 else { return nil }
+        let wallClock = bestSeconds(repetitions: 3) {
+            DispatchQueue.concurrentPerform(iterations: parts) { _ in _ = machine_probe_fma_peak_gflops(rounds) }
+        }
+        // Per round: ten FMAs of eight lanes, two operations each.
+        return Double(parts * rounds * 10 * 8 * 2) / wallClock / 1e9
+    }
+
+    /// How fast any float32 implementation of a workload could run on this machine, beside the
+    /// reference's best time. The workload's matrix products (`work`, as `MatrixProductTimer`
+    /// counted them), with nothing else in the run, set three ceilings: at the processors' FMA peak
+    /// (`peakRate`), which no float32 implementation making these products can pass; at the sgemm
+    /// rate, which none making them through this BLAS can pass; and at the rate they reached in
+    /// this run, the ceiling for this implementation's products. Returns one line stating them as
+    /// ratios to `referenceSeconds`, beside `goal`.
+    static func ceilingReport(work: MatrixProductTimer.Totals, peakRate: Double?, sgemmRate: Double, referenceName: String,
                               referenceSeconds: Double, goal: Double) -> String {
         let atSgemm = work.operations / (sgemmRate * 1e9)
-        return String(format: "ceiling: %.0f GFLOP of products take at least %.2f s at the sgemm rate (%.1f GFLOP/s) and %.2f s at the rate they reach here, with nothing else; %@ took %.3f s at best, so at most %.2fx of it through this BLAS, %.2fx at the products' own rate (goal %.1fx)",
-                      work.operations / 1e9, atSgemm, sgemmRate, work.seconds, referenceName, referenceSeconds,
-                      referenceSeconds / atSgemm, referenceSeconds / work.seconds, goal)
+        let atPeak = peakRate.map { work.operations / ($0 * 1e9) }
+        let peakTime = atPeak.map { String(format: "%.2f s at the processors' float32 FMA peak (%.1f GFLOP/s, measured), ", $0, peakRate!) } ?? ""
+        let peakRatio = atPeak.map { String(format: "%.2fx for any float32 implementation making these products, ", referenceSeconds / $0) } ?? ""
+        return String(format: "ceiling: %.0f GFLOP of products take at least %@%.2f s at the sgemm rate (%.1f GFLOP/s) and %.2f s at the rate they reach here, with nothing else; %@ took %.3f s at best, so at most %@%.2fx of it through this BLAS, %.2fx at the products' own rate (goal %.1fx)",
+                      work.operations / 1e9, peakTime, atSgemm, sgemmRate, work.seconds, referenceName, referenceSeconds,
+                      peakRatio, referenceSeconds / atSgemm, referenceSeconds / work.seconds, goal)
     }
 
     /// Read bandwidth in GB/s: the sum of a `megabytes` Float array (far larger than any cache),

@@ -29,8 +29,10 @@ struct ReFTStepBenchmark: ParsableCommand {
 
             Also printed: the step's matrix products (their 2mnk operations and the time inside BLAS, beside sgemm
             at 2048³ measured in each round) and the ceiling they set: pyreft's best step time over the time the
-            products alone take at the sgemm rate (no float32 implementation making these products through this
-            BLAS can beat that ratio) and at the rate they reached in the run.
+            products alone take at the processors' float32 FMA peak (measured in each round with ten independent
+            8-lane FMA chains per thread: no float32 implementation making these products on this machine can beat
+            that ratio), at the sgemm rate (none making them through this BLAS can) and at the rate they reached in
+            the run.
             """
     )
 
@@ -136,9 +138,10 @@ struct ReFTStepBenchmark: ParsableCommand {
         try server?.waitUntilReady()
         var ours = (steps: [StepTimes](), decode: [Double]())
         var theirs = (steps: [Double](), decode: [Double]())
-        var sgemmRates: [Double] = []
+        var sgemmRates: [Double] = [], peakRates: [Double?] = []
         for _ in 0..<runs {
             sgemmRates.append(MachineMeasurements.sgemmRate())
+            peakRates.append(MachineMeasurements.fmaPeakRate(threads: threads))
             ours.steps.append(try step())
             if let server { theirs.steps.append(try seconds(server.request("step"))) }
             ours.decode.append(try decode())
@@ -171,7 +174,7 @@ struct ReFTStepBenchmark: ParsableCommand {
                      best.products.operations / 1e9, best.products.seconds, best.total, 100 * best.products.seconds / best.total,
                      productRate, 100 * productRate / sgemm, sgemm))
         if let theirStep = theirs.steps.min() {
-            print(MachineMeasurements.ceilingReport(work: best.products, sgemmRate: sgemm, referenceName: "pyreft's step",
+            print(MachineMeasurements.ceilingReport(work: best.products, peakRate: peakRates.compactMap { $0 }.max(), sgemmRate: sgemm, referenceName: "pyreft's step",
                                                     referenceSeconds: theirStep, goal: 2))
         }
         print("runs (s): Interchange step \(format(ours.steps.map(\.total))), decode \(format(ours.decode))"

@@ -24,8 +24,10 @@ struct TransformerBenchmark: ParsableCommand {
             matrix products reach inside the forward (their 2mnk operations over the time spent in BLAS calls), and
             the memory read bandwidth (a sum over a 512 MB array on the same threads), against which decoding is
             stated: it reads every weight once per token. The ceiling line divides the reference's best forward time
-            by the time the forward's products alone take at the sgemm rate (no float32 implementation making these
-            products through this BLAS can beat that ratio) and at the rate they reached in the run.
+            by the time the forward's products alone take at the processors' float32 FMA peak (measured in each
+            round with ten independent 8-lane FMA chains per thread: no float32 implementation making these products
+            on this machine can beat that ratio), at the sgemm rate (none making them through this BLAS can) and at
+            the rate they reached in the run.
             """
     )
 
@@ -73,10 +75,11 @@ struct TransformerBenchmark: ParsableCommand {
 
         var ours = (forward: [Double](), decode: [Double](), products: [MatrixProductTimer.Totals]())
         var theirs = (forward: [Double](), decode: [Double]())
-        var sgemmRates: [Double] = []
+        var sgemmRates: [Double] = [], peakRates: [Double?] = []
         let clock = ContinuousClock()
         for _ in 0..<runs {
             sgemmRates.append(MachineMeasurements.sgemmRate())
+            peakRates.append(MachineMeasurements.fmaPeakRate(threads: threads))
             var totals: MatrixProductTimer.Totals?
             ours.forward.append(MachineMeasurements.seconds(try clock.measure { totals = try MatrixProductTimer.measuring(forward) }))
             ours.products.append(totals!)
@@ -113,7 +116,7 @@ struct TransformerBenchmark: ParsableCommand {
                      productRate, 100 * productRate / sgemm, sgemm))
         // A decoded token reads every parameter once, except GPT-2's position table (one row).
         if let theirForward = theirs.forward.min() {
-            print(MachineMeasurements.ceilingReport(work: products, sgemmRate: sgemm, referenceName: "transformers' forward pass",
+            print(MachineMeasurements.ceilingReport(work: products, peakRate: peakRates.compactMap { $0 }.max(), sgemmRate: sgemm, referenceName: "transformers' forward pass",
                                                     referenceSeconds: theirForward, goal: 1.3))
         }
         let weightBytes = Double(model.parameterCount - configuration.maxPositions * configuration.hiddenSize) * 4
